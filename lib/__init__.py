@@ -1,0 +1,1 @@
+"""Sweepscope's library: sources, the sweep model and analyses. No Streamlit here but `lib.ui`."""

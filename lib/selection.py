@@ -1,0 +1,136 @@
+"""What the user chose on the load page, applied to a loaded sweep as a pure function."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+from lib.columns import Direction, Kind
+from lib.sweep import RUN_GROUP, RUN_STATE, RUN_SWEEP, Sweep
+
+
+class Role(StrEnum):
+    PARAMETER = "parameter"
+    METRIC = "metric"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The user's overrides. `None` in an include filter means "everything"."""
+
+    sweeps: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+    states: tuple[str, ...] | None = None
+    roles: Mapping[str, Role] = field(default_factory=dict)
+    kinds: Mapping[str, Kind] = field(default_factory=dict)
+    directions: Mapping[str, Direction] = field(default_factory=dict)
+    primary_metric: str | None = None
+
+
+def role_of(sweep: Sweep, column: str) -> Role:
+    if column in sweep.params:
+        return Role.PARAMETER
+    if column in sweep.metrics:
+        return Role.METRIC
+    return Role.IGNORED
+
+
+def _rows_included(runs: pd.DataFrame, column: str, allowed: tuple[str, ...] | None) -> pd.Series:
+    if allowed is None or column not in runs:
+        return pd.Series(True, index=runs.index)
+    return runs[column].astype("string").isin(allowed).fillna(False).astype(bool)
+
+
+def include_mask(sweep: Sweep, choices: Choices) -> pd.Series:
+    """Runs kept by the sweep, group and state filters."""
+    runs = sweep.runs
+    return (
+        _rows_included(runs, RUN_SWEEP, choices.sweeps)
+        & _rows_included(runs, RUN_GROUP, choices.groups)
+        & _rows_included(runs, RUN_STATE, choices.states)
+    )
+
+
+def _reassigned(sweep: Sweep, roles: Mapping[str, Role]) -> tuple[list[str], list[str]]:
+    columns = [c for c in sweep.runs.columns if c not in sweep.meta_columns]
+    wanted = {c: roles.get(c, role_of(sweep, c)) for c in columns}
+    params = [c for c in columns if wanted[c] is Role.PARAMETER]
+    metrics = [c for c in columns if wanted[c] is Role.METRIC]
+    return params, metrics
+
+
+def _coerce_metrics(runs: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """Metrics must be numbers: a column moved into the metric role is coerced, text becomes missing."""
+    coerced = {
+        m: pd.to_numeric(runs[m], errors="coerce")
+        for m in metrics
+        if not pd.api.types.is_numeric_dtype(runs[m]) or pd.api.types.is_bool_dtype(runs[m])
+    }
+    return runs.assign(**coerced) if coerced else runs
+
+
+def apply_choices(sweep: Sweep, choices: Choices) -> Sweep:
+    """The sweep every page analyses: filtered runs, reassigned roles, overridden kinds."""
+    params, metrics = _reassigned(sweep, choices.roles)
+    runs = _coerce_metrics(sweep.runs[include_mask(sweep, choices)], metrics)
+    kinds: dict[str, Kind] = {c: sweep.kind(c) for c in [*params, *metrics]}
+    kinds.update({c: k for c, k in choices.kinds.items() if c in kinds})
+    directions = {m: sweep.direction(m) for m in metrics}
+    directions.update({m: d for m, d in choices.directions.items() if m in directions})
+    primary = choices.primary_metric if choices.primary_metric in metrics else sweep.primary_metric
+    return sweep.replace(
+        runs=runs,
+        params=params,
+        metrics=metrics,
+        kinds=kinds,
+        directions=directions,
+        primary_metric=primary if primary in metrics else None,
+    )
+
+
+def column_table(sweep: Sweep) -> pd.DataFrame:
+    """One row per column the user can reassign: role, kind, direction and a few facts."""
+    rows: list[dict[str, Any]] = []
+    for column in sweep.runs.columns:
+        if column in sweep.meta_columns:
+            continue
+        values = sweep.runs[column]
+        role = role_of(sweep, column)
+        rows.append(
+            {
+                "column": column,
+                "role": role.value,
+                "kind": sweep.kind(column).value,
+                "direction": sweep.direction(column).value if role is Role.METRIC else None,
+                "distinct": int(values.astype("string").nunique()),
+                "missing": int(values.isna().sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=["column", "role", "kind", "direction", "distinct", "missing"])
+
+
+def choices_from_column_table(edited: pd.DataFrame, loaded: Sweep, base: Choices) -> Choices:
+    """Read the edited column table back into overrides: only what differs from `loaded`'s guesses."""
+    roles, kinds, directions = {}, {}, {}
+    for row in edited.itertuples(index=False):
+        column = str(row.column)
+        if isinstance(row.role, str) and Role(row.role) is not role_of(loaded, column):
+            roles[column] = Role(row.role)
+        if isinstance(row.kind, str) and Kind(row.kind) is not loaded.kind(column):
+            kinds[column] = Kind(row.kind)
+        if isinstance(row.direction, str) and Direction(row.direction) is not loaded.direction(column):
+            directions[column] = Direction(row.direction)
+    return Choices(
+        sweeps=base.sweeps,
+        groups=base.groups,
+        states=base.states,
+        roles=roles,
+        kinds=kinds,
+        directions=directions,
+        primary_metric=base.primary_metric,
+    )
