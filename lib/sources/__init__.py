@@ -1,0 +1,97 @@
+"""Every way into Sweepscope ends in `load_source(spec) -> Sweep`.
+
+A spec is one of:
+- "demo", the built-in sweep;
+- a path to a runs table (.csv, .tsv, .parquet; a Parquet snapshot saved from W&B reopens as such),
+  a `wandb/` folder (or the folder holding it), a .zip of one, or an Optuna SQLite file (.db);
+- an Optuna storage URL (`sqlite:///study.db`, `postgresql://...`), optionally `#study_name`;
+- a W&B project or sweep: `entity/project[/sweep_id]`, `wandb://...` or a pasted W&B URL
+  (the API key comes from WANDB_API_KEY).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lib.sources.errors import SourceError
+
+if TYPE_CHECKING:
+    from lib.sweep import Sweep
+
+__all__ = ["OPTUNA_SUFFIXES", "TABLE_SUFFIXES", "SourceError", "load_source"]
+
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".parquet", ".pq"})
+OPTUNA_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3"})
+DEMO_SPEC = "demo"
+
+
+def load_source(spec: str | Path) -> Sweep:
+    """Read a sweep from `spec`; raises `SourceError` with an actionable message when it cannot."""
+    text = str(spec).strip()
+    if not text:
+        raise SourceError("No source given: type a path, a W&B project or sweep, or an Optuna storage URL.")
+    if text.lower() == DEMO_SPEC:
+        from lib.sources.demo import load_demo
+
+        return load_demo()
+    from lib.sources.optuna_study import is_storage_url, load_optuna_study
+
+    if is_storage_url(text):
+        return load_optuna_study(text)
+    path = Path(text).expanduser()
+    if _exists(path):
+        return _load_path(path)
+    from lib.sources.wandb_api import load_wandb_source, parse_wandb_spec
+
+    if parse_wandb_spec(text) is not None:
+        return load_wandb_source(text)
+    if "://" in text:
+        raise SourceError(
+            f"{text!r} is neither a W&B URL nor a database URL Optuna can open. Paste a W&B project or "
+            "sweep URL (https://wandb.ai/entity/project/sweeps/abc123) or an Optuna storage URL "
+            "(sqlite:///path/to/study.db)."
+        )
+    raise SourceError(
+        f"Nothing found at {str(path)!r}: check the path (it is read on the machine running Sweepscope)."
+    )
+
+
+def _load_path(path: Path) -> Sweep:
+    if path.is_dir():
+        from lib.sources.wandb_local import load_wandb_folder
+
+        return load_wandb_folder(path)
+    suffix = path.suffix.lower()
+    if suffix in {".parquet", ".pq"}:
+        from lib.sources.wandb_api import is_snapshot, load_snapshot
+
+        if is_snapshot(path):
+            return load_snapshot(path)
+    if suffix in TABLE_SUFFIXES:
+        from lib.sources.runs_table import load_runs_table
+
+        return load_runs_table(path)
+    if suffix in OPTUNA_SUFFIXES:
+        from lib.sources.optuna_study import load_optuna_study
+
+        return load_optuna_study(f"sqlite:///{path.resolve()}")
+    if suffix == ".zip":
+        from lib.sources.archive import load_wandb_zip
+
+        return load_wandb_zip(path.read_bytes(), name=path.name)
+    if suffix == ".wandb":
+        from lib.sources.wandb_local import load_wandb_folder
+
+        return load_wandb_folder(path.parent)
+    raise SourceError(
+        f"Sweepscope cannot tell what {path.name!r} is. Give a runs table (.csv, .tsv, .parquet), "
+        "a wandb/ folder, a .zip of one, or an Optuna study (.db)."
+    )
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return False
