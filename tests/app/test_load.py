@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import APP_DIR, page_text
+
+REAL = APP_DIR / "tests" / "fixtures" / "real"
+NEVRO_CSV = REAL / "wandb_runs_csv" / "NevroHelios__DeepWaste-Optimization__notebooks__wandb_export.csv"
+HISTORY_CSV = REAL / "wandb_history_csv" / "TemplierPaul__pyUCEA__wandb_export.csv"
+
+
+def open_load_page(app: AppTest) -> AppTest:
+    app.run()
+    app.switch_page("pages/load.py")
+    return app.run()
+
+
+def choose_source(app: AppTest, label: str) -> AppTest:
+    app.segmented_control(key="load.source").set_value(label)
+    return app.run()
+
+
+def test_load_page_describes_the_demo(app: AppTest) -> None:
+    open_load_page(app)
+    assert not app.exception
+    text = page_text(app)
+    assert "Load a sweep" in text
+    assert "What was loaded" in text
+    labels = {m.label: m.value for m in app.metric}
+    assert int(labels["Runs"].replace(",", "")) >= 150
+    assert labels["Sweeps"] == "2"
+
+
+def test_a_path_inside_the_app_folder_loads(app: AppTest) -> None:
+    open_load_page(app)
+    choose_source(app, "Path on this server")
+    app.text_input(key="load.path").input(str(NEVRO_CSV.relative_to(APP_DIR)))
+    app.run()
+    app.button[0].click().run()
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    labels = {m.label: m.value for m in app.metric}
+    assert labels["Runs"] == "50"
+    assert "NevroHelios" in page_text(app) or "wandb_export" in page_text(app)
+
+
+def test_a_path_outside_the_allowed_folders_is_refused(app: AppTest, tmp_path: Path) -> None:
+    outside = tmp_path / "runs.csv"
+    outside.write_text("lr,loss\n0.1,0.5\n0.01,0.4\n")
+    open_load_page(app)
+    choose_source(app, "Path on this server")
+    app.text_input(key="load.path").input(str(outside))
+    app.run()
+    app.button[0].click().run()
+    assert not app.exception
+    assert app.error, "expected a refusal"
+    assert "Demo" in app.sidebar.markdown[0].value or "demo" in app.sidebar.markdown[0].value.lower()
+
+
+def sidebar_run_count(app: AppTest) -> int:
+    """The run count in the sidebar banner every page shows ("200 runs · ...")."""
+    banner = next(c.value for c in app.sidebar.caption if " runs · " in c.value)
+    return int(banner.split(" runs")[0].replace(",", ""))
+
+
+def ui_sweep(app: AppTest):
+    return app.session_state["sweep.loaded"]
+
+
+def test_an_uploaded_line_plot_export_is_refused_with_a_reason(app: AppTest) -> None:
+    open_load_page(app)
+    choose_source(app, "Upload a runs table")
+    app.file_uploader(key="load.table").set_value((HISTORY_CSV.name, HISTORY_CSV.read_bytes(), "text/csv"))
+    app.run()
+    app.button[0].click().run()
+    assert not app.exception
+    message = " ".join(e.value for e in app.error)
+    assert "line" in message.lower() and "runs table" in message.lower()
+
+
+def sidebar_run_count(app: AppTest) -> int:
+    """The run count in the sidebar banner every page shows ("200 runs · ...")."""
+    banner = next(c.value for c in app.sidebar.caption if " runs · " in c.value)
+    return int(banner.split(" runs")[0].replace(",", ""))
+
+
+def ui_sweep(app: AppTest):
+    return app.session_state["sweep.loaded"]
+
+
+def test_an_uploaded_runs_table_becomes_the_current_sweep(app: AppTest) -> None:
+    open_load_page(app)
+    choose_source(app, "Upload a runs table")
+    app.file_uploader(key="load.table").set_value((NEVRO_CSV.name, NEVRO_CSV.read_bytes(), "text/csv"))
+    app.run()
+    app.button[0].click().run()
+    assert not app.exception
+    assert {m.label: m.value for m in app.metric}["Runs"] == "50"
+    app.switch_page("pages/importance.py").run()
+    assert not app.exception
+    assert sidebar_run_count(app) == 50
+
+
+@pytest.mark.parametrize("state_to_drop", ["failed"])
+def test_state_filter_narrows_the_runs_every_page_sees(app: AppTest, state_to_drop: str) -> None:
+    open_load_page(app)
+    states = app.multiselect(key="load.states.0")
+    kept = [s for s in states.value if s != state_to_drop]
+    states.set_value(kept).run()
+    assert not app.exception
+    dropped = int((ui_sweep(app).runs["run.state"] == state_to_drop).sum())
+    assert dropped > 0
+    app.switch_page("pages/importance.py").run()
+    assert sidebar_run_count(app) == 200 - dropped
+
+
+def test_changing_a_column_kind_is_kept(app: AppTest) -> None:
+    open_load_page(app)
+    table = app.data_editor(key="load.columns.0").value
+    row = int((table["role"] == "parameter").to_numpy().argmax())
+    column = table.loc[row, "column"]
+    app.session_state["load.columns.0"] = {
+        "edited_rows": {row: {"kind": "identifier"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    assert not app.exception
+    choices = app.session_state["sweep.choices"]
+    assert choices.kinds[column].value == "identifier"
