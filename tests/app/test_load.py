@@ -23,6 +23,16 @@ def choose_source(app: AppTest, label: str) -> AppTest:
     return app.run()
 
 
+def sidebar_run_count(app: AppTest) -> int:
+    """The run count in the sidebar banner every page shows ("200 runs · ...")."""
+    banner = next(c.value for c in app.sidebar.caption if " runs · " in c.value)
+    return int(banner.split(" runs")[0].replace(",", ""))
+
+
+def ui_sweep(app: AppTest):
+    return app.session_state["sweep.loaded"]
+
+
 def test_load_page_describes_the_demo(app: AppTest) -> None:
     open_load_page(app)
     assert not app.exception
@@ -60,16 +70,6 @@ def test_a_path_outside_the_allowed_folders_is_refused(app: AppTest, tmp_path: P
     assert "Demo" in app.sidebar.markdown[0].value or "demo" in app.sidebar.markdown[0].value.lower()
 
 
-def sidebar_run_count(app: AppTest) -> int:
-    """The run count in the sidebar banner every page shows ("200 runs · ...")."""
-    banner = next(c.value for c in app.sidebar.caption if " runs · " in c.value)
-    return int(banner.split(" runs")[0].replace(",", ""))
-
-
-def ui_sweep(app: AppTest):
-    return app.session_state["sweep.loaded"]
-
-
 def test_an_uploaded_line_plot_export_is_refused_with_a_reason(app: AppTest) -> None:
     open_load_page(app)
     choose_source(app, "Upload a runs table")
@@ -79,16 +79,6 @@ def test_an_uploaded_line_plot_export_is_refused_with_a_reason(app: AppTest) -> 
     assert not app.exception
     message = " ".join(e.value for e in app.error)
     assert "line" in message.lower() and "runs table" in message.lower()
-
-
-def sidebar_run_count(app: AppTest) -> int:
-    """The run count in the sidebar banner every page shows ("200 runs · ...")."""
-    banner = next(c.value for c in app.sidebar.caption if " runs · " in c.value)
-    return int(banner.split(" runs")[0].replace(",", ""))
-
-
-def ui_sweep(app: AppTest):
-    return app.session_state["sweep.loaded"]
 
 
 def test_an_uploaded_runs_table_becomes_the_current_sweep(app: AppTest) -> None:

@@ -24,7 +24,9 @@ KEY = "a" * 40
 def standin() -> Iterator[WandbStandin]:
     server = WandbStandin({KEY: "alice"})
     project = server.add_project("alice", "routing")
-    project.runs += [wandb_run(f"r{i}", config={"lr": 10.0**-i}, summary={"loss": 1.0 / i}) for i in (1, 2, 3)]
+    project.runs += [
+        wandb_run(f"r{i}", config={"lr": 10.0**-i}, summary={"loss": 1.0 / i}) for i in (1, 2, 3)
+    ]
     with server:
         yield server
 
