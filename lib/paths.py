@@ -89,3 +89,18 @@ def _unquoted(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in _QUOTES:
         return text[1:-1].strip()
     return text
+
+
+def guard_storage_url(url: str, roots: Sequence[Path]) -> str:
+    """A database URL typed into the app: a SQLite file must lie inside `roots` (as `resolve_allowed`),
+    returned with its absolute path; server databases (postgresql://...) pass unchanged."""
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep or scheme.split("+")[0].lower() != "sqlite":
+        return url.strip()
+    database = rest[1:] if rest.startswith("/") else rest  # sqlite:///x.db -> x.db; sqlite:////abs -> /abs
+    database = database.split("?")[0].split("#")[0]
+    if not database or database == ":memory:":
+        raise PathNotAllowed("That SQLite URL names no file. Use sqlite:///path/to/study.db.")
+    study = url.strip().partition("#")[2]
+    resolved = resolve_allowed(database, roots)
+    return f"{scheme}:///{resolved}" + (f"#{study}" if study else "")

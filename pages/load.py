@@ -2,51 +2,19 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import streamlit as st
 
 from lib import ui
 from lib.load_summary import skipped_table, source_facts
-from lib.paths import allowed_roots, resolve_allowed
 from lib.selection import Choices, choices_from_column_table, column_table
-from lib.sources import load_source
-from lib.sources.archive import load_wandb_zip
-from lib.sources.runs_table import load_runs_table_bytes
+from lib.ui.sources import SOURCE_PANELS, fetched_data_facts
 
 ui.page_frame()
 
 st.title("Load a sweep")
-
-SOURCES = ["Demo sweep", "Path on this server", "Upload a runs table", "Upload a zipped wandb/ folder"]
-source = st.segmented_control("Source", SOURCES, default=SOURCES[0], key="load.source") or SOURCES[0]
-
-if source == "Demo sweep":
-    st.caption("A real scikit-learn sweep of 200 runs in two W&B sweeps, shipped with Sweepscope.")
-    if st.button("Load the demo", type="primary"):
-        ui.load_into_session(lambda: load_source("demo"), "the demo sweep")
-elif source == "Path on this server":
-    roots = allowed_roots(os.environ, ui.secrets_mapping(), Path.cwd())
-    st.caption(
-        "A wandb/ folder (or the folder holding it), a runs table (.csv, .tsv, .parquet) or a .zip. "
-        f"Readable folders: {', '.join(str(r) for r in roots)}."
-    )
-    text = st.text_input("Path", placeholder="wandb  or  exports/runs.csv", key="load.path")
-    if st.button("Load path", type="primary", disabled=not text):
-        ui.load_into_session(lambda: load_source(resolve_allowed(text, roots)), text)
-elif source == "Upload a runs table":
-    st.caption(
-        "A W&B runs-table export (Runs tab → table → Export CSV), an API-made table, or any runs table."
-    )
-    upload = st.file_uploader("Runs table", type=["csv", "tsv", "txt", "parquet", "pq"], key="load.table")
-    if upload is not None and st.button("Load table", type="primary"):
-        ui.load_into_session(lambda: load_runs_table_bytes(upload.getvalue(), upload.name), upload.name)
-else:
-    st.caption("Zip your wandb/ folder (online and offline runs) and upload it; nothing in it is executed.")
-    upload = st.file_uploader("Zipped wandb/ folder", type=["zip"], key="load.zip")
-    if upload is not None and st.button("Load zip", type="primary"):
-        ui.load_into_session(lambda: load_wandb_zip(upload.getvalue(), name=upload.name), upload.name)
+names = list(SOURCE_PANELS)
+source = st.segmented_control("Source", names, default=names[0], key="load.source") or names[0]
+SOURCE_PANELS[source]()
 
 loaded = ui.loaded_sweep()
 choices = ui.current_choices()
@@ -54,6 +22,7 @@ generation = ui.load_generation()
 
 st.header("What was loaded")
 st.caption(loaded.source)
+fetched_data_facts(loaded)
 facts = source_facts(loaded)
 for column, (label, value) in zip(st.columns(len(facts)), facts.items(), strict=True):
     column.metric(label, value)

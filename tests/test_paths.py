@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.paths import ENV_VAR, SECRETS_KEY, PathNotAllowed, allowed_roots, resolve_allowed
+from lib.paths import ENV_VAR, SECRETS_KEY, PathNotAllowed, allowed_roots, guard_storage_url, resolve_allowed
 from lib.sources.errors import SourceError
 
 
@@ -125,3 +125,15 @@ def test_home_shortcuts_are_expanded_before_checking(
         resolve_allowed("~/secret.csv", roots)
     roots = allowed_roots({ENV_VAR: "~"}, None, app_dir)
     assert resolve_allowed("~/secret.csv", roots) == (outside / "secret.csv").resolve()
+
+
+def test_a_sqlite_url_is_read_only_inside_the_allowed_folders(tmp_path: Path) -> None:
+    inside = tmp_path / "app"
+    (inside / "studies").mkdir(parents=True)
+    roots = [inside]
+    assert guard_storage_url("sqlite:///studies/s.db", roots) == f"sqlite:///{inside / 'studies' / 's.db'}"
+    assert guard_storage_url(f"sqlite:///{inside}/s.db#my study", roots).endswith("s.db#my study")
+    for outside in ("sqlite:////etc/passwd", "sqlite:///../secret.db", "sqlite:///"):
+        with pytest.raises(PathNotAllowed):
+            guard_storage_url(outside, roots)
+    assert guard_storage_url("postgresql://db.example/optuna", roots) == "postgresql://db.example/optuna"

@@ -19,7 +19,7 @@ from lib.sources.errors import SourceError
 if TYPE_CHECKING:
     from lib.sweep import Sweep
 
-__all__ = ["OPTUNA_SUFFIXES", "TABLE_SUFFIXES", "SourceError", "load_source"]
+__all__ = ["OPTUNA_SUFFIXES", "TABLE_SUFFIXES", "SourceError", "load_source", "load_upload"]
 
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".parquet", ".pq"})
 OPTUNA_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3"})
@@ -55,6 +55,18 @@ def load_source(spec: str | Path) -> Sweep:
     raise SourceError(
         f"Nothing found at {str(path)!r}: check the path (it is read on the machine running Sweepscope)."
     )
+
+
+def load_upload(data: bytes, name: str) -> Sweep:
+    """An uploaded runs table (.csv, .tsv, .parquet), or a W&B snapshot saved from Sweepscope."""
+    if Path(name).suffix.lower() in {".parquet", ".pq"}:
+        from lib.sources.wandb_api import is_snapshot_bytes, load_snapshot_bytes
+
+        if is_snapshot_bytes(data):
+            return load_snapshot_bytes(data, name)
+    from lib.sources.runs_table import load_runs_table_bytes
+
+    return load_runs_table_bytes(data, name)
 
 
 def _load_path(path: Path) -> Sweep:

@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -969,3 +970,27 @@ def load_snapshot(path: str | Path) -> Sweep:
         sweep_configs=meta.get("sweep_configs", {}),
         notes=list(meta.get("notes", [])),
     )
+
+
+def snapshot_bytes(sweep: Sweep, spec: WandbSpec | None = None) -> bytes:
+    """The snapshot `save_snapshot` writes, as bytes for a download button."""
+    with tempfile.TemporaryDirectory(prefix="sweepscope-snapshot-") as folder:
+        return save_snapshot(sweep, Path(folder) / "snapshot.parquet", spec).read_bytes()
+
+
+def load_snapshot_bytes(data: bytes, name: str) -> Sweep:
+    """An uploaded snapshot, read from a private temporary copy deleted after."""
+    with tempfile.TemporaryDirectory(prefix="sweepscope-snapshot-") as folder:
+        path = Path(folder) / "snapshot.parquet"
+        path.write_bytes(data)
+        try:
+            return load_snapshot(path)
+        except SourceError as error:
+            raise SourceError(str(error).replace("'snapshot.parquet'", repr(name))) from None
+
+
+def is_snapshot_bytes(data: bytes) -> bool:
+    with tempfile.TemporaryDirectory(prefix="sweepscope-snapshot-") as folder:
+        path = Path(folder) / "snapshot.parquet"
+        path.write_bytes(data)
+        return is_snapshot(path)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib.sources import SourceError, load_source
-from lib.sources.wandb_api import NoApiKeyError, load_wandb, save_snapshot
+from lib.sources import SourceError, load_source, load_upload
+from lib.sources.wandb_api import NoApiKeyError, load_wandb, save_snapshot, snapshot_bytes
 from tests.sources.wandb_standin import WandbStandin, wandb_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,3 +98,15 @@ def test_a_local_folder_wins_over_a_wandb_reference_of_the_same_name(
 def test_what_cannot_be_read_is_refused_with_a_reason(spec: str, words: str) -> None:
     with pytest.raises(SourceError, match=words):
         load_source(spec)
+
+
+def test_an_uploaded_snapshot_reopens_as_a_snapshot(
+    standin: WandbStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WANDB_BASE_URL", standin.url)
+    fetched = load_wandb("alice/routing", KEY)
+    reopened = load_upload(snapshot_bytes(fetched), "my-sweep.parquet")
+    assert reopened.source.endswith("(snapshot)")
+    assert sorted(reopened.runs.index) == ["r1", "r2", "r3"]
+    plain = load_upload(RUNS_CSV.read_bytes(), RUNS_CSV.name)
+    assert len(plain.runs) == len(load_source(RUNS_CSV).runs)

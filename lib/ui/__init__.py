@@ -24,7 +24,7 @@ from lib.selection import Choices, Role, apply_choices
 from lib.sources import SourceError, load_source
 from lib.sweep import Sweep, empty_sweep
 
-APP_DIR = Path(__file__).resolve().parent.parent
+APP_DIR = Path(__file__).resolve().parents[2]
 PAGES_DIR = APP_DIR / "pages"
 LOADED_KEY = "sweep.loaded"
 GENERATION_KEY = "sweep.generation"

@@ -1,0 +1,289 @@
+"""The load page's source panels: one function per way in, each ending in `load_into_session`.
+
+The W&B key is read from the page's password field (this browser session only), the app's secrets
+or the environment, in that order; it is passed to the fetch as an unhashed argument, so the cache
+is keyed on its digest and never holds it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from lib.paths import allowed_roots, guard_storage_url, resolve_allowed
+from lib.sources import SourceError, load_source, load_upload
+from lib.sources.archive import load_wandb_zip
+from lib.sources.optuna_study import (
+    StudyInfo,
+    list_studies,
+    list_studies_in_bytes,
+    load_optuna_bytes,
+    load_optuna_study,
+)
+from lib.sources.wandb_api import (
+    IncompleteFetchError,
+    WandbSpec,
+    describe_age,
+    fetch_sweep,
+    fetched_at,
+    parse_wandb_spec,
+    snapshot_bytes,
+)
+from lib.sweep import Sweep
+from lib.ui import load_into_session, secrets_mapping, set_loaded_sweep
+from lib.wandb_auth import KEY_NAME, WHERE_TO_PUT_A_KEY, credential_digest, resolve_api_key
+
+log = logging.getLogger("sweepscope")
+
+PARTIAL_KEY = "load.wandb.partial"
+REFRESH_KEY = "load.wandb.refresh"
+WANDB_SPEC_KEY = "load.wandb.loaded_spec"
+FETCH_TTL_SECONDS = 15 * 60
+
+
+def demo_panel() -> None:
+    st.caption("A real scikit-learn sweep shipped with Sweepscope: no account, no network.")
+    if st.button("Load the demo", type="primary"):
+        load_into_session(lambda: load_source("demo"), "the demo sweep")
+
+
+def path_panel() -> None:
+    roots = allowed_roots(os.environ, secrets_mapping(), Path.cwd())
+    st.caption(
+        "A wandb/ folder (or the folder holding it), a runs table (.csv, .tsv, .parquet), a Sweepscope "
+        f"snapshot, a .zip or an Optuna .db file. Readable folders: {', '.join(str(r) for r in roots)}."
+    )
+    text = st.text_input("Path", placeholder="wandb  or  exports/runs.csv", key="load.path")
+    if st.button("Load path", type="primary", disabled=not text):
+        load_into_session(lambda: load_source(resolve_allowed(text, roots)), text)
+
+
+def table_upload_panel() -> None:
+    st.caption(
+        "A W&B runs-table export (Runs tab → table → Export CSV), an API-made table, any runs table, "
+        "or a snapshot saved from Sweepscope (.parquet)."
+    )
+    upload = st.file_uploader("Runs table", type=["csv", "tsv", "txt", "parquet", "pq"], key="load.table")
+    if upload is not None and st.button("Load table", type="primary"):
+        load_into_session(lambda: load_upload(upload.getvalue(), upload.name), upload.name)
+
+
+def zip_upload_panel() -> None:
+    st.caption("Zip your wandb/ folder (online and offline runs) and upload it; nothing in it is executed.")
+    upload = st.file_uploader("Zipped wandb/ folder", type=["zip"], key="load.zip")
+    if upload is not None and st.button("Load zip", type="primary"):
+        load_into_session(lambda: load_wandb_zip(upload.getvalue(), name=upload.name), upload.name)
+
+
+# ---------------------------------------------------------------------------------------------- W&B
+
+
+def wandb_panel() -> None:
+    st.caption(
+        "Paste `entity/project`, `entity/project/sweep_id`, or the URL of a W&B project, sweep or run "
+        "(a self-hosted server's URL works too)."
+    )
+    text = st.text_input(
+        "W&B project, sweep or URL",
+        placeholder="https://wandb.ai/entity/project/sweeps/abc123",
+        key="load.wandb.spec",
+    )
+    field = st.text_input(
+        "W&B API key",
+        type="password",
+        key="load.wandb.key",
+        help="Kept only for this browser session: never shown, logged, cached or written to disk.",
+    )
+    st.caption(_key_origin(field))
+    fetch, refresh = st.columns([1, 1])
+    if fetch.button("Fetch from W&B", type="primary", disabled=not text.strip()):
+        _fetch_into_session(text, field, fresh=False)
+    if refresh.button("Refresh (fetch again)", disabled=not text.strip()):
+        _fetch_into_session(text, field, fresh=True)
+    _offer_partial_fetch()
+
+
+def _key_origin(field: str) -> str:
+    if field.strip():
+        return "Using the key typed above."
+    if resolve_api_key(None, secrets_mapping(), None):
+        return "Using the API key from the app's secrets."
+    if resolve_api_key(None, None, os.environ):
+        return f"Using the API key from the {KEY_NAME} environment variable."
+    return "No API key is configured: paste yours above (from https://wandb.ai/authorize)."
+
+
+def _fetch_into_session(text: str, field: str, *, fresh: bool) -> None:
+    spec = _parsed_spec(text)
+    if spec is None:
+        return
+    key = resolve_api_key(field, secrets_mapping(), os.environ)
+    if key is None:
+        st.error(WHERE_TO_PUT_A_KEY, icon=":material/key:")
+        return
+    if fresh:
+        st.session_state[REFRESH_KEY] = st.session_state.get(REFRESH_KEY, 0) + 1
+    st.session_state.pop(PARTIAL_KEY, None)
+    if load_into_session(lambda: _fetch_with_progress(spec, key), spec.label):
+        st.session_state[WANDB_SPEC_KEY] = spec
+
+
+def _parsed_spec(text: str) -> WandbSpec | None:
+    try:
+        spec = parse_wandb_spec(text)
+    except SourceError as error:
+        st.error(str(error), icon=":material/error:")
+        return None
+    if spec is None:
+        st.error(
+            f"{text.strip()!r} is not a W&B project or sweep. Paste entity/project, "
+            "entity/project/sweep_id or a W&B URL such as https://wandb.ai/entity/project/sweeps/abc123.",
+            icon=":material/error:",
+        )
+    return spec
+
+
+def _fetch_with_progress(spec: WandbSpec, key: str) -> Sweep:
+    bar = st.progress(0.0, text=f"Asking W&B for {spec.label}…")
+
+    def progress(done: int, total: int | None) -> None:
+        share = min(done / total, 1.0) if total else 0.0
+        bar.progress(share, text=f"{done:,} of {total:,} runs" if total else f"{done:,} runs so far")
+
+    try:
+        return _cached_fetch(
+            spec, credential_digest(key), st.session_state.get(REFRESH_KEY, 0), _key=key, _progress=progress
+        )
+    except IncompleteFetchError as error:
+        st.session_state[PARTIAL_KEY] = error.partial
+        raise
+    finally:
+        bar.empty()
+
+
+@st.cache_data(ttl=FETCH_TTL_SECONDS, max_entries=16, show_spinner=False)
+def _cached_fetch(
+    spec: WandbSpec, digest: str, refresh: int, _key: str, _progress: Callable[[int, int | None], None]
+) -> Sweep:
+    """One entry per (sweep, credential, refresh): another visitor's key never reaches this entry."""
+    return fetch_sweep(spec, digest, _key, _progress)
+
+
+def _offer_partial_fetch() -> None:
+    partial: Sweep | None = st.session_state.get(PARTIAL_KEY)
+    if partial is None:
+        return
+    label = f"Use the {len(partial.runs):,} runs that arrived (marked incomplete)"
+    if st.button(label, key="load.wandb.use_partial"):
+        note = "Incomplete: W&B stopped answering before every run arrived (see what was not loaded)."
+        set_loaded_sweep(
+            partial.replace(notes=[*partial.notes, note], source=f"{partial.source} (incomplete)")
+        )
+        st.session_state.pop(PARTIAL_KEY, None)
+
+
+def fetched_data_facts(sweep: Sweep) -> None:
+    """For data from W&B: how old it is, and a snapshot to reopen offline."""
+    when = fetched_at(sweep)
+    if when is None:
+        return
+    st.caption(f"Data {describe_age(when)}. Use Refresh on the W&B source to fetch it again.")
+    spec = st.session_state.get(WANDB_SPEC_KEY)
+    st.download_button(
+        "Save a snapshot to reopen offline (.parquet)",
+        data=lambda: snapshot_bytes(sweep, spec),
+        file_name=f"{_file_stem(sweep.source)}.parquet",
+        mime="application/octet-stream",
+        icon=":material/download:",
+        key="load.snapshot",
+    )
+
+
+def _file_stem(source: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", source).strip("-")[:80] or "sweep"
+
+
+# ------------------------------------------------------------------------------------------- Optuna
+
+
+def optuna_panel() -> None:
+    st.caption(
+        "An Optuna storage: a SQLite file (uploaded, or `sqlite:///path.db` on this server) or any database "
+        "URL Optuna accepts. It is only read: nothing is written, and a missing file is never created."
+    )
+    how = st.radio(
+        "Storage", ["Upload a SQLite file", "Database URL"], horizontal=True, key="load.optuna.how"
+    )
+    if how == "Database URL":
+        _optuna_url_panel()
+    else:
+        _optuna_upload_panel()
+
+
+def _optuna_url_panel() -> None:
+    text = st.text_input("Storage URL", placeholder="sqlite:///optuna.db", key="load.optuna.url")
+    if not text.strip():
+        return
+    roots = allowed_roots(os.environ, secrets_mapping(), Path.cwd())
+    url = _listed_or_error(lambda: guard_storage_url(text, roots))
+    studies = _listed_or_error(lambda: list_studies(url)) if url else None
+    study = _study_picker(studies)
+    if study is not None and st.button("Load study", type="primary"):
+        load_into_session(lambda: load_optuna_study(url, study.name), f"the study {study.name!r}")
+
+
+def _optuna_upload_panel() -> None:
+    upload = st.file_uploader("Optuna SQLite file", type=["db", "sqlite", "sqlite3"], key="load.optuna.file")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    studies = _listed_or_error(lambda: _studies_in_upload(data, upload.name))
+    study = _study_picker(studies)
+    if study is not None and st.button("Load study", type="primary"):
+        load_into_session(
+            lambda: load_optuna_bytes(data, upload.name, study.name), f"the study {study.name!r}"
+        )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _studies_in_upload(data: bytes, name: str) -> list[StudyInfo]:
+    return list_studies_in_bytes(data, name)
+
+
+def _listed_or_error(read: Callable[[], Any]) -> Any:
+    try:
+        return read()
+    except SourceError as error:
+        st.error(str(error), icon=":material/error:")
+    except Exception as error:
+        log.exception("Unexpected error while opening an Optuna storage")
+        st.error(
+            f"Sweepscope could not open that storage: an unexpected {type(error).__name__}. "
+            "Check that it is an Optuna storage.",
+            icon=":material/error:",
+        )
+    return None
+
+
+def _study_picker(studies: list[StudyInfo] | None) -> StudyInfo | None:
+    if not studies:
+        if studies is not None:
+            st.warning("This storage holds no study yet.", icon=":material/warning:")
+        return None
+    return st.selectbox("Study", studies, format_func=lambda s: s.label, key="load.optuna.study")
+
+
+SOURCE_PANELS: dict[str, Callable[[], None]] = {
+    "Demo sweep": demo_panel,
+    "W&B project or sweep": wandb_panel,
+    "Optuna study": optuna_panel,
+    "Path on this server": path_panel,
+    "Upload a runs table": table_upload_panel,
+    "Upload a zipped wandb/ folder": zip_upload_panel,
+}
