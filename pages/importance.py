@@ -14,6 +14,7 @@ from lib.importance_view import (
     settings_text,
     trust_summary,
 )
+from lib.ui.parallel import kept_by_saved_view
 
 ui.page_frame()
 sweep = ui.current_sweep()
@@ -47,6 +48,18 @@ with st.expander(f"Parameters analysed ({len(sweep.analysable_params)} of {len(s
 if not params:
     st.warning("Choose at least one parameter to analyse.")
     st.stop()
+
+kept = kept_by_saved_view(sweep, metric)
+if kept is None:
+    st.caption(
+        f"Runs used: all {len(sweep.runs):,} included runs. Filters set on the Parallel coordinates page "
+        "can narrow this to the runs they keep."
+    )
+elif st.toggle(
+    f"Only the {int(kept.sum()):,} runs kept by the parallel-coordinates filters (of {len(kept):,})",
+    key="importance.only_kept",
+):
+    sweep = sweep.replace(runs=sweep.runs[kept])
 
 settings = ForestSettings(seed=seed)
 report = ui.cached_importance(sweep, params, metric, method, settings)

@@ -40,6 +40,12 @@ def _pages(home: Callable[[], None]) -> list[Any]:
         st.Page(home, title="Home", icon=":material/home:", url_path="home", default=True),
         st.Page(PAGES_DIR / "load.py", title="Load", icon=":material/upload_file:", url_path="load"),
         st.Page(
+            PAGES_DIR / "parallel.py",
+            title="Parallel coordinates",
+            icon=":material/stacked_line_chart:",
+            url_path="parallel",
+        ),
+        st.Page(
             PAGES_DIR / "importance.py",
             title="Parameter importance",
             icon=":material/bar_chart:",
@@ -194,3 +200,17 @@ def cached_importance(
         return _importance_cached(
             frame_fingerprint(runs), tuple(params), metric, kinds, method, settings, _runs=runs
         )
+
+
+def importance_order(sweep: Sweep, metric: str | None) -> list[str]:
+    """The analysable parameters, most important for `metric` first (the importance page's default
+    fit, so both pages share one cached result); empty when there is nothing to fit."""
+    params = sweep.analysable_params
+    if metric is None or metric not in sweep.runs or not params:
+        return []
+    try:
+        report = cached_importance(sweep, params, metric, Method.HELD_OUT_PERMUTATION, ForestSettings())
+    except Exception:  # ordering is a nicety: never let it break the page
+        log.exception("Importance order for %s could not be computed", metric)
+        return []
+    return list(report.table["parameter"])

@@ -73,3 +73,18 @@ def test_mdi_is_offered_and_named(app: AppTest) -> None:
     method.select_index(1).run()
     assert not app.exception
     assert "impurity" in page_text(app).lower()
+
+
+def test_importance_can_use_only_the_runs_the_parallel_filters_keep(app: AppTest, fits) -> None:
+    open_importance(app)
+    assert not any(t.label.startswith("Only the") for t in app.toggle)  # no filters set yet
+    app.switch_page("pages/parallel.py").run()
+    next(s for s in app.sidebar.slider if s.label.startswith("Keep the best q%")).set_value(50).run()
+    app.switch_page("pages/importance.py").run()
+    toggle = next(t for t in app.toggle if t.label.startswith("Only the"))
+    kept = int(toggle.label.split("Only the ")[1].split(" runs")[0])
+    assert 95 <= kept <= 110
+    toggle.set_value(True).run()
+    assert not app.exception
+    assert f"on {kept} runs" in page_text(app)  # the trust line names the runs used
+    assert len(fits) == 2

@@ -1,0 +1,251 @@
+"""The parallel-coordinates sidebar and its state in the URL.
+
+The view lives in three places that must agree: the widgets, the URL (so a copied link reopens it)
+and the session (so it survives a page switch, which clears the URL). Each run starts from the URL
+when it holds a view this session did not write itself (a shared link), else from the session.
+Widget keys carry a generation number that changes when a link is applied, so fresh widgets start
+from the link's values instead of keeping their old ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from lib.filters import Threshold, kept_mask
+from lib.parcoords import RUN_ORDER, ViewState, colour_options, default_axes, from_query, to_query
+from lib.selection import Choices
+from lib.sweep import Sweep
+from lib.ui import current_choices, load_generation, loaded_sweep, set_choices
+from lib.view_controls import (
+    filter_candidates,
+    initial_range,
+    level_options,
+    levels_threshold,
+    log_axes,
+    numeric_axes,
+    range_threshold,
+    scales_from_log_choice,
+    slider_steps,
+    step_label,
+    threshold_for,
+)
+
+VIEW_KEY = "parallel.view"
+WRITTEN_KEY = "parallel.written_query"
+TOKEN_KEY = "parallel.token"
+VIEW_QUERY_KEYS = ("m", "axes", "log", "lin", "flip", "c", "rev", "q", "hide")
+
+
+def _has_view(query: dict[str, str]) -> bool:
+    return any(k in VIEW_QUERY_KEYS or k.startswith("f.") for k in query)
+
+
+def starting_view(sweep: Sweep) -> ViewState:
+    """A shared link's view when the URL holds one this session did not write, else the session's."""
+    query = st.query_params.to_dict()
+    if _has_view(query) and query != st.session_state.get(WRITTEN_KEY):
+        st.session_state[TOKEN_KEY] = st.session_state.get(TOKEN_KEY, 0) + 1
+        return from_query(query, sweep)
+    saved: tuple[int, ViewState] | None = st.session_state.get(VIEW_KEY)
+    if saved is not None and saved[0] == load_generation():
+        return saved[1]
+    return ViewState()
+
+
+def remember_view(state: ViewState) -> None:
+    """Keep the view for this session and write it to the URL (other query parameters are dropped)."""
+    st.session_state[VIEW_KEY] = (load_generation(), state)
+    query = to_query(state)
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
+    st.session_state[WRITTEN_KEY] = query
+
+
+def saved_view() -> ViewState | None:
+    """The view the parallel-coordinates page last showed for the current sweep, if any."""
+    saved: tuple[int, ViewState] | None = st.session_state.get(VIEW_KEY)
+    return saved[1] if saved is not None and saved[0] == load_generation() else None
+
+
+def kept_by_saved_view(sweep: Sweep, metric: str) -> pd.Series | None:
+    """Runs kept by the parallel-coordinates filters (a bool mask), None when they keep every run."""
+    view = saved_view()
+    if view is None or not (any(t.is_active for t in view.thresholds) or view.best_percent is not None):
+        return None
+    mask = kept_mask(sweep, view.thresholds, view.best_percent, view.metric or metric)
+    return None if bool(mask.all()) else mask
+
+
+def _key(name: str) -> str:
+    return f"parallel.{name}.{load_generation()}.{st.session_state.get(TOKEN_KEY, 0)}"
+
+
+def sidebar_controls(sweep: Sweep, start: ViewState, importance_order: Sequence[str] | None) -> ViewState:
+    """Every control of the chart, in the sidebar; returns the view they describe."""
+    with st.sidebar:
+        st.subheader("Axes")
+        metric = _metric_picker(sweep, start)
+        axes = _axis_picker(sweep, start, metric, importance_order)
+        scales = scales_from_log_choice(sweep, axes, _log_picker(sweep, start, axes))
+        flipped = st.multiselect(
+            "Flip axes", axes, default=[a for a in start.flipped if a in axes], key=_key("flip")
+        )
+        st.subheader("Filters")
+        best_percent = _best_percent(start, metric)
+        thresholds = _metric_thresholds(sweep, start, metric) + _parameter_thresholds(sweep, start)
+        hide = st.toggle("Hide runs outside the filters", value=start.hide, key=_key("hide"))
+        st.subheader("Colour")
+        colour, reverse = _colour_picker(sweep, start, metric)
+        st.subheader("Runs included")
+        _run_filters()
+    return ViewState(
+        metric=metric,
+        axes=tuple(axes),
+        scales=scales,
+        flipped=tuple(flipped),
+        thresholds=tuple(thresholds),
+        colour=colour,
+        reversed=reverse,
+        best_percent=best_percent,
+        hide=hide,
+    )
+
+
+def _metric_picker(sweep: Sweep, start: ViewState) -> str:
+    metric = start.metric if start.metric in sweep.metrics else sweep.default_metric or sweep.metrics[0]
+    return st.selectbox(
+        "Metric (the last axis)",
+        sweep.metrics,
+        index=sweep.metrics.index(metric),
+        format_func=lambda m: f"{m} ({sweep.direction(m).value})",
+        key=_key("metric"),
+    )
+
+
+def _axis_picker(
+    sweep: Sweep, start: ViewState, metric: str, importance_order: Sequence[str] | None
+) -> list[str]:
+    options = [*sweep.params, *sweep.metrics]
+    default = [a for a in start.axes if a in options] or default_axes(sweep, metric, importance_order)
+    return st.multiselect(
+        "Axes, in order",
+        options,
+        default=default,
+        key=_key(f"axes.{metric}"),
+        help="Axes appear left to right in the order picked. Remove and add one to move it to the end. "
+        "By default: the parameters that matter most for the metric, then the metric.",
+    )
+
+
+def _log_picker(sweep: Sweep, start: ViewState, axes: list[str]) -> list[str]:
+    numeric = numeric_axes(sweep, axes)
+    return st.multiselect(
+        "Log-scaled axes",
+        numeric,
+        default=log_axes(sweep, axes, start.scales),
+        key=_key("log"),
+        help="Parameters spanning several decades (learning rates, weight decay) start on a log axis.",
+    )
+
+
+def _best_percent(start: ViewState, metric: str) -> float | None:
+    percent = st.slider(
+        f"Keep the best q% by {metric}",
+        min_value=1,
+        max_value=100,
+        value=int(start.best_percent or 100),
+        key=_key("best"),
+        help="100 keeps every run. Respects whether the metric is minimized or maximized.",
+    )
+    return None if percent >= 100 else float(percent)
+
+
+def _range_slider(sweep: Sweep, column: str, start: ViewState, *, include_missing: bool) -> Threshold | None:
+    steps = slider_steps(sweep, column, log=column in log_axes(sweep, [column], start.scales))
+    if len(steps) < 2:
+        return None
+    picked = st.select_slider(
+        column,
+        options=steps,
+        value=initial_range(threshold_for(start, column), steps),
+        format_func=step_label,
+        key=_key(f"f.{column}"),
+    )
+    return range_threshold(column, picked, steps, include_missing)
+
+
+def _metric_thresholds(sweep: Sweep, start: ViewState, metric: str) -> list[Threshold]:
+    started = [t.column for t in start.thresholds if t.column in sweep.metrics]
+    chosen = st.multiselect(
+        "Metric ranges",
+        sweep.metrics,
+        default=list(dict.fromkeys([metric, *started])),
+        key=_key("metric_filters"),
+    )
+    found = [_range_slider(sweep, m, start, include_missing=False) for m in chosen]
+    return [t for t in found if t is not None]
+
+
+def _parameter_thresholds(sweep: Sweep, start: ViewState) -> list[Threshold]:
+    candidates = filter_candidates(sweep)
+    chosen = st.multiselect(
+        "Parameter filters",
+        candidates,
+        default=[t.column for t in start.thresholds if t.column in candidates],
+        key=_key("param_filters"),
+    )
+    found: list[Threshold | None] = []
+    for column in chosen:
+        if numeric_axes(sweep, [column]):
+            found.append(_range_slider(sweep, column, start, include_missing=True))
+        else:
+            levels = level_options(sweep, column)
+            earlier = threshold_for(start, column)
+            picked = st.multiselect(
+                column, levels, default=list(earlier.levels) if earlier else levels, key=_key(f"f.{column}")
+            )
+            found.append(levels_threshold(column, picked, levels))
+    return [t for t in found if t is not None]
+
+
+def _colour_picker(sweep: Sweep, start: ViewState, metric: str) -> tuple[str | None, bool]:
+    options = colour_options(sweep)
+    current = start.colour if start.colour in options else metric
+    colour = st.selectbox(
+        "Colour lines by",
+        options,
+        index=options.index(current),
+        key=_key("colour"),
+        help=f"{RUN_ORDER} shows how the search moved over time.",
+    )
+    reverse = st.toggle("Reverse colours", value=start.reversed, key=_key("rev"))
+    return (None if colour == metric else colour), reverse
+
+
+def _run_filters() -> None:
+    """Sweeps and states, shared with every page (the same choice as on the Load page)."""
+    choices = current_choices()
+    loaded = loaded_sweep()
+    loaded_options = {"sweeps": loaded.sweep_ids, "states": loaded.states}
+    picked: dict[str, tuple[str, ...] | None] = {}
+    for field, options in loaded_options.items():
+        current = getattr(choices, field)
+        every = sorted(set(options) | set(current or ()))
+        if len(every) < 2:
+            picked[field] = current
+            continue
+        chosen = st.multiselect(
+            field.capitalize(),
+            every,
+            default=list(current or every),
+            key=f"parallel.{field}.{load_generation()}",
+        )
+        picked[field] = None if set(chosen) == set(every) else tuple(chosen)
+    updated: Choices = dataclasses.replace(choices, **picked)
+    if updated != choices:
+        set_choices(updated)
+        st.rerun()

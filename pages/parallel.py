@@ -1,0 +1,63 @@
+"""Parallel coordinates: where in the search space are the good runs?"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import ui
+from lib.filters import kept_runs_table
+from lib.parcoords import build_parcoords
+from lib.region import promising_region
+from lib.ui.parallel import remember_view, sidebar_controls, starting_view
+
+ui.page_frame()
+sweep = ui.current_sweep()
+st.title("Parallel coordinates")
+
+if not sweep.metrics or sweep.runs.empty:
+    st.info(
+        "This sweep needs runs and at least one metric. Load a sweep or assign column roles on the Load page."
+    )
+    st.stop()
+
+start = starting_view(sweep)
+order = ui.importance_order(sweep, start.metric or sweep.default_metric)
+state = sidebar_controls(sweep, start, order)
+remember_view(state)
+view = build_parcoords(sweep, state, importance_order=order)
+
+st.markdown(f"**{view.kept_text}** · {view.drawn_text}")
+st.plotly_chart(view.figure, width="stretch", key="parallel.chart", config={"displaylogo": False})
+st.caption(
+    "One line per run; the best runs are drawn on top. Filters set in the sidebar are drawn on the axes "
+    "(dragging on an axis only highlights, it does not filter the tables below). "
+    "This view is in the address bar: copy the link to share it."
+)
+for note in view.notes:
+    st.caption(note)
+if view.abbreviated:
+    with st.expander("Full axis names"):
+        st.table({"axis": list(view.abbreviated), "column": list(view.abbreviated.values())})
+
+kept_table = kept_runs_table(sweep, view.kept, state.metric, view.axes)
+st.subheader(f"Kept runs, best first ({len(kept_table):,})")
+st.dataframe(kept_table, width="stretch", height=320)
+st.download_button(
+    "Download kept runs (CSV)",
+    data=lambda: kept_table.to_csv().encode(),
+    file_name="kept_runs.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+
+st.subheader("Promising region")
+if view.n_kept == 0 or view.n_kept == view.n_runs:
+    st.caption("Set a filter or a best q% in the sidebar to compare the kept runs with all runs.")
+else:
+    region = promising_region(sweep, view.kept, [a for a in view.axes if a in sweep.params], state.scales)
+    st.markdown("\n".join(f"- {line}" for line in region.summaries.values()))
+    numeric, levels = st.columns(2, gap="large")
+    numeric.caption("Numeric parameters: quantiles of the kept runs vs all runs (real units)")
+    numeric.dataframe(region.numeric, hide_index=True, width="stretch")
+    levels.caption("Categorical parameters: share of runs using each level, kept vs all")
+    levels.dataframe(region.levels, hide_index=True, width="stretch")
