@@ -197,6 +197,8 @@ def _as_float_array(values: pd.Series) -> np.ndarray | None:
 def _is_boolean(values: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(values):
         return True
+    if pd.api.types.is_numeric_dtype(values):
+        return False  # 0/1 integers stay numbers; only true/false values are booleans
     return all(isinstance(v, bool | np.bool_) for v in values) or set(map(str, values)) <= {
         "true",
         "false",
@@ -227,12 +229,22 @@ def _looks_like_free_text_ids(texts: pd.Series) -> bool:
     return len(texts) >= 10 and texts.nunique() == len(texts)
 
 
+def _is_plain_dtype(values: pd.Series) -> bool:
+    """Numbers, booleans or strings: values compare equal exactly when their text does."""
+    return (
+        pd.api.types.is_numeric_dtype(values)
+        or pd.api.types.is_bool_dtype(values)
+        or (pd.api.types.is_string_dtype(values) and values.map(type).eq(str).all())
+    )
+
+
 def infer_kind(series: pd.Series, name: str | None = None) -> Kind:
     """Decide how a column should be read: see `Kind`."""
     present = series.dropna()
     if present.empty:
         return Kind.CONSTANT
-    if present.map(str).nunique() == 1:
+    distinct = present.nunique() if _is_plain_dtype(present) else present.map(str).nunique()
+    if distinct == 1:
         return Kind.CONSTANT
     column_name = name if name is not None else str(series.name)
     if looks_like_identifier_name(column_name):
