@@ -7,6 +7,27 @@ import streamlit as st
 from lib import ui
 from lib.overview import best_run_summary, state_table
 
+PAGE_CARDS = [
+    (
+        "pages/parallel.py",
+        "Where are the good runs?",
+        ":material/stacked_line_chart:",
+        "Parallel coordinates with metric thresholds and the best q%, and the region the best runs share.",
+    ),
+    (
+        "pages/importance.py",
+        "Which parameters matter?",
+        ":material/bar_chart:",
+        "Importance and correlation per parameter, with how far the numbers can be trusted.",
+    ),
+    (
+        "pages/load.py",
+        "Load your own sweep",
+        ":material/upload_file:",
+        "A W&B project or sweep, a wandb/ folder, a runs table or an Optuna study.",
+    ),
+]
+
 
 def home() -> None:
     sweep = ui.current_sweep()
@@ -14,10 +35,15 @@ def home() -> None:
     st.markdown(
         "Sweepscope loads the runs of a hyperparameter sweep and answers two questions fast and "
         "honestly: **which hyperparameters matter** for your metric, and **where in the search space** "
-        "the good runs are. It reads W&B folders and exports and runs tables, and opens on a real "
-        "demo sweep so you can try it with no account and no network."
+        "the good runs are. It reads W&B projects, sweeps, folders and exports, runs tables and Optuna "
+        "studies, and opens on a real demo sweep so you can try it with no account and no network."
     )
     st.caption(f"Current sweep: {sweep.source}")
+    pages = st.columns(3)
+    for column, (page, label, icon, blurb) in zip(pages, PAGE_CARDS, strict=True):
+        with column.container(border=True):
+            st.page_link(page, label=label, icon=icon)
+            st.caption(blurb)
 
     left, right = st.columns([1, 2], gap="large")
     with left:
@@ -42,11 +68,6 @@ def home() -> None:
             else:
                 st.metric(summary.headline, summary.value_text, help=summary.help)
                 st.dataframe(summary.params, hide_index=True, width="stretch")
-
-    st.divider()
-    st.page_link(
-        "pages/load.py", label="Load another sweep or fix column roles", icon=":material/upload_file:"
-    )
 
 
 if __name__ == "__main__":

@@ -82,16 +82,18 @@ with left:
     table = display_table(report, hidden)
     direction = sweep.direction(metric)
     styled = table.style.map(lambda v: correlation_colour(v, direction), subset=["correlation", "spearman"])
+    styled = styled.format("{:.2f}", na_rep="–", subset=["correlation", "spearman"])
     st.dataframe(
         styled,
         hide_index=True,
+        height=min(36 * (len(table) + 1) + 4, 640),
         width="stretch",
         column_config={
             "importance": st.column_config.ProgressColumn(
                 "Importance", min_value=0.0, max_value=1.0, format="%.2f"
             ),
-            "correlation": st.column_config.NumberColumn("Correlation", format="%.2f"),
-            "spearman": st.column_config.NumberColumn("Spearman", format="%.2f"),
+            "correlation": st.column_config.Column("Correlation", help="Pearson; – for categoricals"),
+            "spearman": st.column_config.Column("Spearman", help="Rank correlation; – for categoricals"),
         },
         key="importance.table",
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -83,7 +85,8 @@ def test_importance_can_use_only_the_runs_the_parallel_filters_keep(app: AppTest
     app.switch_page("pages/importance.py").run()
     toggle = next(t for t in app.toggle if t.label.startswith("Only the"))
     kept = int(toggle.label.split("Only the ")[1].split(" runs")[0])
-    assert 95 <= kept <= 110
+    with_metric = int(app.session_state["sweep.loaded"].runs["val_accuracy"].notna().sum())
+    assert math.ceil(with_metric / 2) <= kept <= math.ceil(with_metric / 2) + 3  # ties at the cut-off
     toggle.set_value(True).run()
     assert not app.exception
     assert f"on {kept} runs" in page_text(app)  # the trust line names the runs used
