@@ -852,7 +852,20 @@ def _dimension(
     dimension["range"] = [extent[1], extent[0]] if flipped else [extent[0], extent[1]]
     if allowed is not None:
         dimension["constraintrange"] = _constraint_value(allowed)
+        dimension["tickvals"], dimension["ticktext"] = _snap_ticks(axis, allowed)
     return dimension
+
+
+def _snap_ticks(axis: EncodedAxis, allowed: list[Interval]) -> tuple[list[float], list[str]]:
+    """Unlabelled ticks at each constraint bound and a hair outside it.
+
+    Plotly treats an axis with `tickvals` as ordinal and snaps a `constraintrange` to its ticks,
+    dropping a range that falls between two of them: without these ticks a narrow filter vanishes
+    from the chart and a wide one is rounded to the labelled ticks.
+    """
+    hair = 1e-6 * (axis.extent[1] - axis.extent[0]) or 1e-9
+    extra = [v for low, high in allowed for v in (low - hair, low, high, high + hair)]
+    return [*axis.tickvals, *extra], [*axis.ticktext, *([""] * len(extra))]
 
 
 def _axis_notes(axis: EncodedAxis, scales: Mapping[str, AxisScale]) -> list[str]:

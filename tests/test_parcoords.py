@@ -88,6 +88,36 @@ def inside(values: np.ndarray, constraint) -> np.ndarray:
     return passed
 
 
+# plotly.js (parcoords/axisbrush.js, `cleanRanges`) treats an axis with `tickvals` as ordinal and
+# snaps each constraint range to its ticks, dropping a range that collapses; its constants:
+SNAP_RATIO, SNAP_CLOSE = 0.25, 0.01  # `bar.snapRatio`, `bar.snapClose` in plotly.js 3
+
+
+def _snapped_bound(is_high: bool, ticks: list[float], value: float) -> float:
+    step = -1 if is_high else 1
+    first, last = (len(ticks) - 1, 0) if is_high else (0, len(ticks) - 1)
+    here = previous = ticks[first]
+    i = first
+    while step * i < step * last:
+        following = ticks[i + step]
+        if step * value < step * (here * (1 - SNAP_CLOSE) + following * SNAP_CLOSE):
+            return here * (1 - SNAP_RATIO) + previous * SNAP_RATIO
+        if step * value < step * following or i + step == last:
+            return following * (1 - SNAP_RATIO) + here * SNAP_RATIO
+        previous, here, i = here, following, i + step
+    return here
+
+
+def as_plotly_keeps_it(dim) -> list[tuple[float, float]]:
+    """The constraint ranges Plotly applies after snapping them to the axis's ticks."""
+    ticks = sorted(dim.tickvals)
+    snapped = [
+        (_snapped_bound(False, ticks, low), _snapped_bound(True, ticks, high))
+        for low, high in intervals(dim.constraintrange)
+    ]
+    return [(low, high) for low, high in snapped if high > low]
+
+
 # --- axes ------------------------------------------------------------------------------------
 
 
@@ -268,6 +298,27 @@ def test_constraint_ranges_grey_exactly_the_runs_left_out(sweep) -> None:
     np.testing.assert_array_equal(kept, expected.to_numpy())
     np.testing.assert_array_equal(inside_all, kept)
     assert 0 < kept.sum() < len(kept)
+
+
+@pytest.mark.parametrize(
+    "thresholds",
+    [
+        (Threshold("loss", ranges=((0.41, 0.43),)),),  # narrower than the gap between labelled ticks
+        (Threshold("lr", ranges=((1.3e-3, 1.7e-3), (2e-2, 1e-1))), Threshold("optimizer", levels=("sgd",))),
+        (Threshold("momentum", ranges=((0.6, 0.7),), include_missing=True),),
+    ],
+)
+def test_plotly_keeps_the_constraint_ranges_after_snapping_them_to_ticks(sweep, thresholds) -> None:
+    view = build_parcoords(
+        sweep, ViewState(metric="loss", axes=("lr", "optimizer", "momentum", "loss"), thresholds=thresholds)
+    )
+    inside_all = np.ones(len(view.drawn_ids), dtype=bool)
+    for dim in view.figure.data[0].dimensions:
+        if dim.constraintrange is not None:
+            kept_ranges = as_plotly_keeps_it(dim)
+            assert len(kept_ranges) == len(intervals(dim.constraintrange)), dim.label
+            inside_all &= inside(np.asarray(dim.values, dtype=float), kept_ranges)
+    np.testing.assert_array_equal(inside_all, view.kept.loc[view.drawn_ids].to_numpy())
 
 
 def test_missing_level_threshold_covers_the_missing_tick(sweep) -> None:

@@ -10,6 +10,13 @@ from tests.e2e.conftest import wait_for_idle
 pytestmark = pytest.mark.e2e
 
 
+APPLIED_CONSTRAINTS = """() => {
+    const charts = [...document.querySelectorAll("div")].filter(e => e._fullData);
+    const chart = charts.find(e => e._fullData[0].type === "parcoords");
+    return chart._fullData[0].dimensions.map(d => d.constraintrange ?? null);
+}"""
+
+
 def test_a_link_with_a_view_draws_that_chart(app_url: str, page: Page) -> None:
     query = "axes=optimizer,learning_rate,val_accuracy&q=10.0&c=learning_rate"
     page.goto(f"{app_url}/parallel?{query}")
@@ -24,4 +31,7 @@ def test_a_link_with_a_view_draws_that_chart(app_url: str, page: Page) -> None:
     expect(chart.locator("canvas").first).to_be_attached()
     expect(page.locator('[data-testid="stMain"]').get_by_text("runs kept").first).to_be_visible()
     assert "q=10.0" in page.url and "axes=optimizer" in page.url
+    applied = page.evaluate(APPLIED_CONSTRAINTS)  # what Plotly kept after its own checks
+    assert applied[0] is None and applied[1] is None
+    assert applied[2] is not None, "the best-10% range on val_accuracy must grey the other runs"
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
