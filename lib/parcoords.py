@@ -51,6 +51,7 @@ QUALITATIVE = plotly.colors.qualitative.Plotly + plotly.colors.qualitative.Dark2
 MISSING_COLOUR = "#b8b8b8"
 UNSELECTED_COLOUR = "#cfcfcf"
 PLAIN_LINE_COLOUR = "#3b6fb6"
+INVISIBLE = "\u200b"  # zero-width space
 FONT = "Inter, 'Source Sans Pro', 'Segoe UI', Helvetica, Arial, sans-serif"
 
 
@@ -857,7 +858,7 @@ def _dimension(
 
 
 def _snap_ticks(axis: EncodedAxis, allowed: list[Interval]) -> tuple[list[float], list[str]]:
-    """Unlabelled ticks at each constraint bound and a hair outside it.
+    """Invisible ticks at each constraint bound and a hair outside it.
 
     Plotly treats an axis with `tickvals` as ordinal and snaps a `constraintrange` to its ticks,
     dropping a range that falls between two of them: without these ticks a narrow filter vanishes
@@ -865,7 +866,11 @@ def _snap_ticks(axis: EncodedAxis, allowed: list[Interval]) -> tuple[list[float]
     """
     hair = 1e-6 * (axis.extent[1] - axis.extent[0]) or 1e-9
     extra = [v for low, high in allowed for v in (low - hair, low, high, high + hair)]
-    return [*axis.tickvals, *extra], [*axis.ticktext, *([""] * len(extra))]
+    labelled = dict(zip(axis.tickvals, axis.ticktext, strict=True))
+    ticks = sorted({*axis.tickvals, *extra})
+    # Plotly keys the axis on its tick texts: each unlabelled tick needs its own invisible text.
+    unlabelled = (INVISIBLE * n for n in range(1, len(ticks) + 1))
+    return ticks, [labelled[v] if v in labelled else next(unlabelled) for v in ticks]
 
 
 def _axis_notes(axis: EncodedAxis, scales: Mapping[str, AxisScale]) -> list[str]:

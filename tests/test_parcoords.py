@@ -214,7 +214,7 @@ def test_a_rare_level_chosen_in_a_filter_keeps_its_own_tick() -> None:
     view = build_parcoords(levels_sweep, state)
     dim = dimension(view, "arch")
     assert "l19" in list(dim.ticktext)
-    code = list(dim.ticktext).index("l19")
+    code = dim.tickvals[list(dim.ticktext).index("l19")]
     assert intervals(dim.constraintrange) == [pytest.approx((code - 0.25, code + 0.25), abs=1e-4)]
 
 
@@ -587,3 +587,15 @@ def test_random_queries_never_raise(sweep) -> None:
         }
         state = from_query(query, sweep)
         build_parcoords(sweep, state)
+
+
+def test_ticks_added_for_a_filter_leave_every_label_on_its_own_tick(sweep) -> None:
+    plain = dimension(build_parcoords(sweep, ViewState(metric="loss", axes=("lr", "loss"))), "loss")
+    state = ViewState(
+        metric="loss", axes=("lr", "loss"), thresholds=(Threshold("loss", ranges=((0.41, 0.43),)),)
+    )
+    filtered = dimension(build_parcoords(sweep, state), "loss")
+    assert list(filtered.tickvals) == sorted(filtered.tickvals)
+    labels = {v: t for v, t in zip(filtered.tickvals, filtered.ticktext, strict=True) if t.strip("\u200b")}
+    assert labels == dict(zip(plain.tickvals, plain.ticktext, strict=True))
+    assert len(set(filtered.ticktext)) == len(filtered.ticktext)  # Plotly keys ticks on their text
