@@ -1,18 +1,23 @@
-"""Make Sweepscope's built-in demo: a real two-stage random search, logged with wandb offline.
+"""Make Sweepscope's built-in demo: a real two-stage random search plus seed repeats, logged offline.
 
 What it does, from one seed:
 1. A broad random search (150 runs) trains scikit-learn's `MLPClassifier` on `load_digits`
    epoch by epoch with `partial_fit`, logging `val_loss` and `val_accuracy` per epoch and
    `fit_time` at the end. Runs whose loss blows up stop with `wandb.finish(exit_code=1)`.
+   Every run logs the training `seed` (weight init and batch order) in its config.
 2. A follow-up search (50 runs) samples only the ranges that the 10 best broad runs span, and
    the choices that at least a quarter of them made (`dataloader_workers` keeps all four).
-3. Both are logged with the `wandb` package in offline mode, each under its own sweep id, with
+3. Seed repeats (24 runs): the 8 best configurations of both searches, trained again with seeds
+   0, 1 and 2, to measure how much the metric moves between seeds. Their sweep id and run ids
+   come from a random stream of their own (`REPEAT_STREAM`), so steps 1 and 2 draw exactly what
+   they drew before the repeats existed.
+4. All are logged with the `wandb` package in offline mode, each under its own sweep id, with
    every machine-describing feature of wandb switched off (`PRIVATE_SETTINGS`).
-4. Only `offline-run-*/run-<id>.wandb` is kept. Each file is rewritten record by record keeping
+5. Only `offline-run-*/run-<id>.wandb` is kept. Each file is rewritten record by record keeping
    only what describes the experiment (`KEPT_RECORD_TYPES`, `KEPT_RUN_FIELDS`), re-framed with
    valid CRCs, decoded again and checked for machine details (`find_machine_details`).
 
-Usage (about 30 s on one core):
+Usage (about 40 s on one core):
     OMP_NUM_THREADS=1 python scripts/make_demo_sweep.py [--out data/demo] [--seed 7]
 """
 
@@ -51,6 +56,9 @@ BROAD_RUNS = 150
 REFINE_RUNS = 50
 TOP_RUNS_FOR_REFINE = 10
 MIN_SHARE_FOR_REFINE = 0.25  # a choice stays in the follow-up if a quarter of the best runs made it
+REPEAT_CONFIGS = 8
+REPEAT_SEEDS = (0, 1, 2)
+REPEAT_STREAM = 1  # the repeats draw from default_rng([seed, REPEAT_STREAM]), not the searches' stream
 DIVERGED_LOSS = 10.0  # chance level is ln(10) = 2.3; far above it the run has blown up
 EARLY_STOPPING_PATIENCE = 3
 ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -289,6 +297,11 @@ class PlannedRun:
     seed: int
 
     @property
+    def logged_config(self) -> dict[str, Any]:
+        """What the training script logs: the hyperparameters and the seed it trained with."""
+        return {**self.config, "seed": self.seed}
+
+    @property
     def name(self) -> str:
         c = self.config
         shape = f"{c['model']['layers']}x{c['model']['hidden']}"
@@ -349,7 +362,7 @@ def log_run(planned: PlannedRun, data: Digits, scratch: Path) -> RunResult:
         group=planned.group,
         job_type="train",
         tags=list(planned.tags),
-        config=planned.config,
+        config=planned.logged_config,
         dir=str(scratch),
         settings=settings,
     )
@@ -368,6 +381,43 @@ def best_configs(results: Iterable[RunResult], count: int) -> list[dict[str, Any
     finished = [r for r in results if not r.failed]
     ranked = sorted(finished, key=lambda r: r.final[METRIC["name"]], reverse=METRIC["goal"] == "maximize")
     return [r.planned.config for r in ranked[:count]]
+
+
+def plan_repeats(
+    configs: list[dict[str, Any]],
+    seeds: Iterable[int],
+    rng: np.random.Generator,
+    *,
+    sweep_id: str,
+    group: str,
+    tags: tuple[str, ...],
+) -> list[PlannedRun]:
+    """Each configuration trained once per seed: what a user runs to see how noisy the metric is."""
+    return [
+        PlannedRun(run_id=random_id(rng), sweep_id=sweep_id, group=group, tags=tags, config=config, seed=seed)
+        for config in configs
+        for seed in seeds
+    ]
+
+
+def repeats_definition(configs: list[dict[str, Any]], seeds: Iterable[int], *, name: str) -> dict[str, Any]:
+    """The repeats as a sweep entry: a grid over `seed` for each listed configuration.
+
+    W&B's format cannot say "these 8 configurations": they are listed under `configurations`
+    (not a W&B key) and `parameters` holds only the grid over the seed."""
+    seeds = list(seeds)
+    return {
+        "name": name,
+        "method": "grid",
+        "metric": dict(METRIC),
+        "run_cap": len(configs) * len(seeds),
+        "description": (
+            f"The {len(configs)} best configurations of the two searches, each trained again "
+            f"with seeds {', '.join(map(str, seeds))}."
+        ),
+        "parameters": {"seed": {"values": seeds}},
+        "configurations": _plain(configs),
+    }
 
 
 # ---------------------------------------------------------------- the .wandb files
@@ -533,7 +583,7 @@ def run_sweep(planned: list[PlannedRun], data: Digits, scratch: Path, label: str
 
 
 def write_sweep_configs(path: Path, sweeps: Mapping[str, dict[str, Any]]) -> None:
-    header = "# The two sweeps of the demo, as W&B sweep configurations (written by make_demo_sweep.py).\n"
+    header = "# The three sweeps of the demo, as W&B sweep configurations (written by make_demo_sweep.py).\n"
     path.write_text(header + yaml.safe_dump(dict(sweeps), sort_keys=False))
 
 
@@ -553,6 +603,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--broad-runs", type=int, default=BROAD_RUNS)
     parser.add_argument("--refine-runs", type=int, default=REFINE_RUNS)
+    parser.add_argument("--repeat-configs", type=int, default=REPEAT_CONFIGS)
     return parser.parse_args(argv)
 
 
@@ -584,6 +635,18 @@ def main(argv: list[str] | None = None) -> None:
             tags=("digits", "mlp", "refine"),
         )
         refine = run_sweep(refine_plan, data, scratch, "refine")
+        repeat_rng = np.random.default_rng([args.seed, REPEAT_STREAM])
+        repeat_id = random_id(repeat_rng)
+        repeat_configs = best_configs(broad + refine, args.repeat_configs)
+        repeat_plan = plan_repeats(
+            repeat_configs,
+            REPEAT_SEEDS,
+            repeat_rng,
+            sweep_id=repeat_id,
+            group="seed-repeats",
+            tags=("digits", "mlp", "seeds"),
+        )
+        repeats = run_sweep(repeat_plan, data, scratch, "seed repeats")
         training_seconds = time.perf_counter() - started
 
         out_wandb = args.out / "wandb"
@@ -595,10 +658,12 @@ def main(argv: list[str] | None = None) -> None:
         {
             broad_id: sweep_definition(BROAD_SPACE, name="broad-search", run_cap=args.broad_runs),
             refine_id: sweep_definition(refine_space, name="refine", run_cap=args.refine_runs),
+            repeat_id: repeats_definition(repeat_configs, REPEAT_SEEDS, name="seed-repeats"),
         },
     )
     summarize(broad, f"sweep {broad_id} (broad)")
     summarize(refine, f"sweep {refine_id} (refine)")
+    summarize(repeats, f"sweep {repeat_id} (seed repeats)")
     files = list(out_wandb.rglob("*.wandb"))
     size = sum(f.stat().st_size for f in files)
     print(f"dropped records: {json.dumps(dropped, sort_keys=True)}")

@@ -69,4 +69,3 @@ def test_infer_kind_decides_from_the_data(values: pd.Series, name: str, kind: Ki
 def test_integer_zero_one_columns_stay_numbers_and_text_true_false_is_boolean() -> None:
     assert infer_kind(pd.Series([0, 1, 1, 0, 1]), "warmup") is Kind.INTEGER
     assert infer_kind(pd.Series(["true", "false", "true"]), "use_bias") is Kind.BOOLEAN
-

@@ -1,4 +1,5 @@
-"""The built-in demo: a real two-stage random search over an MLP on scikit-learn's digits.
+"""The built-in demo: a real two-stage random search over an MLP on scikit-learn's digits, plus seed
+repeats of its best configurations.
 
 `scripts/make_demo_sweep.py` made `data/demo/` (its README says how); it is read like any local
 `wandb/` folder, then labelled and given the metric the sweeps optimized.
@@ -36,7 +37,10 @@ def load_demo() -> Sweep:
         )
     sweep = load_wandb_folder(folder)
     return sweep.replace(
-        source=f"Demo: an MLP on scikit-learn's digits, two random searches ({len(sweep.runs)} runs)",
+        source=(
+            f"Demo: an MLP on scikit-learn's digits, two random searches and seed repeats "
+            f"({len(sweep.runs)} runs)"
+        ),
         primary_metric=PRIMARY_METRIC if PRIMARY_METRIC in sweep.metrics else sweep.primary_metric,
         directions={**sweep.directions, **{m: d for m, d in DIRECTIONS.items() if m in sweep.metrics}},
         sweep_configs={**demo_sweep_configs(), **sweep.sweep_configs},
@@ -44,7 +48,7 @@ def load_demo() -> Sweep:
 
 
 def demo_sweep_configs() -> dict[str, dict[str, Any]]:
-    """The two sweep definitions by sweep id, as `make_demo_sweep.py` wrote them ({} if absent)."""
+    """The sweep definitions by sweep id, as `make_demo_sweep.py` wrote them ({} if absent)."""
     path = DEMO_DIR / "sweeps.yaml"
     if not path.is_file():
         return {}

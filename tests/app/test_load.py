@@ -24,7 +24,7 @@ def choose_source(app: AppTest, label: str) -> AppTest:
 
 
 def sidebar_run_count(app: AppTest) -> int:
-    """The run count in the sidebar banner every page shows ("200 runs · ...")."""
+    """The run count in the sidebar banner every page shows ("224 runs · ...")."""
     banner = next(c.value for c in app.sidebar.caption if " runs · " in c.value)
     return int(banner.split(" runs")[0].replace(",", ""))
 

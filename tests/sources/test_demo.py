@@ -75,6 +75,7 @@ EXPECTED_PARAMS = {
     "early_stopping",
     "epochs",
     "dataloader_workers",
+    "seed",
 }
 EXPECTED_METRICS = {"val_loss", "val_accuracy", "fit_time"}
 
@@ -182,8 +183,8 @@ def test_the_demo_folder_holds_only_run_logs_and_its_description() -> None:
     assert sorted(extra) == ["README.md", "sweeps.yaml"]
     run_paths = [p.relative_to(WANDB_DIR).as_posix() for p in files if p.parent.parent == WANDB_DIR]
     assert [p for p in run_paths if not RUN_FILE.fullmatch(p)] == []
-    assert 190 <= len(run_paths) <= 210
-    assert sum(p.stat().st_size for p in files) < 3_000_000
+    assert 215 <= len(run_paths) <= 235
+    assert sum(p.stat().st_size for p in files) < 1_500_000
 
 
 def test_every_file_decodes_to_one_run_from_header_to_end(run_files: dict[Path, list[Record]]) -> None:
@@ -247,12 +248,17 @@ def test_the_privacy_check_catches_what_wandb_writes_by_default() -> None:
 # ---------------------------------------------------------------- load_demo()
 
 
-def test_the_demo_holds_two_sweeps_of_about_200_runs(demo: Sweep) -> None:
-    assert 190 <= len(demo.runs) <= 210
+def sweep_ids_by_name(demo: Sweep) -> dict[str, str]:
+    return {config["name"]: sweep_id for sweep_id, config in demo.sweep_configs.items()}
+
+
+def test_the_demo_holds_three_sweeps_of_about_224_runs(demo: Sweep) -> None:
+    assert 215 <= len(demo.runs) <= 235
     assert demo.runs.index.is_unique
     per_sweep = demo.runs[RUN_SWEEP].value_counts()
-    assert len(per_sweep) == 2 == len(demo.sweep_ids)
-    assert sorted(per_sweep.tolist()) == [50, 150]
+    assert len(per_sweep) == 3 == len(demo.sweep_ids)
+    assert sorted(per_sweep.tolist()) == [24, 50, 150]
+    assert set(sweep_ids_by_name(demo)) == {"broad-search", "refine", "seed-repeats"}
     assert set(demo.sweep_configs) == set(demo.sweep_ids)
     assert demo.source.startswith("Demo")
     assert demo.skipped == []
@@ -268,6 +274,7 @@ def test_the_demo_has_the_advertised_parameters_and_metrics(demo: Sweep) -> None
     assert demo.kind("optimizer") is Kind.CATEGORICAL and demo.kind("activation") is Kind.CATEGORICAL
     assert demo.kind("learning_rate") is Kind.LOG and demo.kind("alpha") is Kind.LOG
     assert demo.kind("model.hidden") is Kind.INTEGER
+    assert demo.kind("seed") is Kind.IDENTIFIER and "seed" not in demo.analysable_params
 
 
 def test_momentum_exists_only_for_sgd_runs(demo: Sweep) -> None:
@@ -293,13 +300,14 @@ def test_runs_are_named_grouped_and_tagged_like_a_user_would(demo: Sweep) -> Non
     runs = demo.runs
     assert runs[RUN_NAME].notna().all()
     assert runs[RUN_NAME].str.fullmatch(r"(adam|sgd)-\w+-\dx\d+-lr\de[-+]\d\d").all()
-    assert set(runs[RUN_GROUP]) == {"broad-search", "refine"}
+    assert set(runs[RUN_GROUP]) == {"broad-search", "refine", "seed-repeats"}
     assert runs[RUN_TAGS].str.contains("digits").all()
 
 
 def test_the_follow_up_sweep_stays_inside_its_narrower_space(demo: Sweep) -> None:
     runs = demo.runs
-    broad_id, refine_id = sorted(demo.sweep_ids, key=lambda s: demo.sweep_configs[s]["run_cap"], reverse=True)
+    ids = sweep_ids_by_name(demo)
+    broad_id, refine_id = ids["broad-search"], ids["refine"]
     broad = demo.sweep_configs[broad_id]["parameters"]
     refine = demo.sweep_configs[refine_id]["parameters"]
     refined = runs[runs[RUN_SWEEP] == refine_id]
@@ -310,6 +318,30 @@ def test_the_follow_up_sweep_stays_inside_its_narrower_space(demo: Sweep) -> Non
     assert set(refined["activation"]) <= set(refine["activation"]["values"])
     assert len(refine["activation"]["values"]) < len(broad["activation"]["values"])
     assert refined["val_accuracy"].median() > runs.loc[runs[RUN_SWEEP] == broad_id, "val_accuracy"].median()
+
+
+def as_key(runs: pd.DataFrame) -> pd.Series:
+    """Every hyperparameter but the seed, as one text per run."""
+    return runs[sorted(EXPECTED_PARAMS - {"seed"})].map(str).agg("|".join, axis=1)
+
+
+def test_the_seed_repeats_train_the_best_configurations_again_with_three_seeds(demo: Sweep) -> None:
+    runs = demo.runs
+    repeats_id = sweep_ids_by_name(demo)["seed-repeats"]
+    definition = demo.sweep_configs[repeats_id]
+    seeds = definition["parameters"]["seed"]["values"]
+    repeats = runs[runs[RUN_SWEEP] == repeats_id]
+    searches = runs[runs[RUN_SWEEP] != repeats_id]
+    assert runs["seed"].notna().all()
+    assert not searches["seed"].isin(seeds).any()  # the searches drew their own seeds
+    configurations = repeats.groupby(as_key(repeats))["seed"].agg(sorted)
+    assert len(configurations) == len(definition["configurations"]) == 8
+    assert all(list(s) == seeds for s in configurations)
+    originals = searches[as_key(searches).isin(configurations.index)]
+    assert len(originals) == 8  # each configuration was first run in one of the searches
+    best = searches["val_accuracy"].nlargest(8)
+    assert originals["val_accuracy"].min() >= best.min()
+    assert repeats["val_accuracy"].notna().all()
 
 
 def test_load_source_demo_is_the_demo(demo: Sweep) -> None:
