@@ -74,7 +74,7 @@ class ImportanceReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def _forest(settings: ForestSettings, n_rows: int, *, oob: bool = False) -> RandomForestRegressor:
+def forest_for(settings: ForestSettings, n_rows: int, *, oob: bool = False) -> RandomForestRegressor:
     large = n_rows > settings.large_fit_rows
     return RandomForestRegressor(
         n_estimators=settings.n_trees,
@@ -87,7 +87,7 @@ def _forest(settings: ForestSettings, n_rows: int, *, oob: bool = False) -> Rand
     )
 
 
-def _subsample(n: int, cap: int, rng: np.random.Generator, rows: np.ndarray | None = None) -> np.ndarray:
+def subsample_rows(n: int, cap: int, rng: np.random.Generator, rows: np.ndarray | None = None) -> np.ndarray:
     rows = np.arange(n) if rows is None else rows
     return rows if len(rows) <= cap else np.sort(rng.choice(rows, size=cap, replace=False))
 
@@ -158,9 +158,9 @@ def evaluate_held_out_permutation(design: Design, y: np.ndarray, settings: Fores
     samples: dict[str, list[np.ndarray]] = {p: [] for p in design.groups}
     predicted = np.full(len(y), np.nan)
     for train, test in _splits(len(y), settings, rng):
-        fit_rows = _subsample(len(y), settings.max_fit_rows, rng, train)
-        eval_rows = _subsample(len(y), settings.max_eval_rows, rng, test)
-        forest = _forest(settings, len(fit_rows)).fit(design.matrix[fit_rows], y[fit_rows])
+        fit_rows = subsample_rows(len(y), settings.max_fit_rows, rng, train)
+        eval_rows = subsample_rows(len(y), settings.max_eval_rows, rng, test)
+        forest = forest_for(settings, len(fit_rows)).fit(design.matrix[fit_rows], y[fit_rows])
         predicted[eval_rows] = forest.predict(design.matrix[eval_rows])
         drops = _permutation_drops(
             forest, design.matrix[eval_rows], y[eval_rows], design, eval_rows, settings.n_repeats, rng
@@ -179,8 +179,8 @@ def _fit_all(
     design: Design, y: np.ndarray, settings: ForestSettings
 ) -> tuple[RandomForestRegressor, np.ndarray]:
     rng = np.random.default_rng(settings.seed)
-    rows = _subsample(len(y), settings.max_fit_rows, rng)
-    return _forest(settings, len(rows), oob=True).fit(design.matrix[rows], y[rows]), rows
+    rows = subsample_rows(len(y), settings.max_fit_rows, rng)
+    return forest_for(settings, len(rows), oob=True).fit(design.matrix[rows], y[rows]), rows
 
 
 def evaluate_mdi(design: Design, y: np.ndarray, settings: ForestSettings) -> Evaluation:
@@ -193,7 +193,7 @@ def evaluate_mdi(design: Design, y: np.ndarray, settings: ForestSettings) -> Eva
 def evaluate_training_permutation(design: Design, y: np.ndarray, settings: ForestSettings) -> Evaluation:
     forest, rows = _fit_all(design, y, settings)
     rng = np.random.default_rng(settings.seed + 1)
-    eval_rows = _subsample(len(rows), settings.max_eval_rows, rng, rows)
+    eval_rows = subsample_rows(len(rows), settings.max_eval_rows, rng, rows)
     drops = _permutation_drops(
         forest, design.matrix[eval_rows], y[eval_rows], design, eval_rows, settings.n_repeats, rng
     )
