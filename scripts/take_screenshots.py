@@ -22,6 +22,9 @@ PAGES = {
     "home": "",
     "parallel": "parallel?q=10.0",
     "importance": "importance",
+    "response": "response",
+    "history": "history",
+    "next-sweep": "next_sweep",
 }
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 CHROMIUM_ARGS += ["--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader"]

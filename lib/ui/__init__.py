@@ -35,23 +35,24 @@ log = logging.getLogger("sweepscope")
 _frame = threading.local()  # one script run per thread: marks runs already inside the frame
 
 
-def _pages(home: Callable[[], None]) -> list[Any]:
-    return [
-        st.Page(home, title="Home", icon=":material/home:", url_path="home", default=True),
-        st.Page(PAGES_DIR / "load.py", title="Load", icon=":material/upload_file:", url_path="load"),
-        st.Page(
-            PAGES_DIR / "parallel.py",
-            title="Parallel coordinates",
-            icon=":material/stacked_line_chart:",
-            url_path="parallel",
-        ),
-        st.Page(
-            PAGES_DIR / "importance.py",
-            title="Parameter importance",
-            icon=":material/bar_chart:",
-            url_path="importance",
-        ),
-    ]
+def _page(file: str, title: str, icon: str) -> Any:
+    return st.Page(PAGES_DIR / f"{file}.py", title=title, icon=f":material/{icon}:", url_path=file)
+
+
+def _pages(home: Callable[[], None]) -> dict[str, list[Any]]:
+    return {
+        "": [
+            st.Page(home, title="Home", icon=":material/home:", url_path="home", default=True),
+            _page("load", "Load", "upload_file"),
+        ],
+        "Understand": [
+            _page("parallel", "Parallel coordinates", "stacked_line_chart"),
+            _page("importance", "Parameter importance", "bar_chart"),
+            _page("response", "Shape of the response", "show_chart"),
+            _page("history", "Search history", "timeline"),
+        ],
+        "Act": [_page("next_sweep", "Next sweep", "rocket_launch")],
+    }
 
 
 def run_app(home: Callable[[], None]) -> None:
@@ -214,3 +215,24 @@ def importance_order(sweep: Sweep, metric: str | None) -> list[str]:
         log.exception("Importance order for %s could not be computed", metric)
         return []
     return list(report.table["parameter"])
+
+
+def metric_picker(sweep: Sweep, key: str, label: str = "Metric") -> str:
+    """A metric selectbox naming each metric's direction, starting on the sweep's main metric."""
+    return st.selectbox(
+        label,
+        sweep.metrics,
+        index=sweep.metrics.index(sweep.default_metric or sweep.metrics[0]),
+        key=key,
+        format_func=lambda m: f"{m} ({sweep.direction(m).value})",
+    )
+
+
+def needs_metric_and_params(sweep: Sweep) -> None:
+    """Stop the page with a pointer to the Load page when there is nothing to analyse."""
+    if not sweep.metrics or not sweep.analysable_params or sweep.runs.empty:
+        st.info(
+            "This page needs runs, at least one metric and one parameter that varies. Load a sweep or "
+            "assign column roles on the Load page."
+        )
+        st.stop()

@@ -1,0 +1,126 @@
+"""Cached wrappers around the slower analyses, keyed on a full fingerprint of the data they read.
+
+Streamlit hashes big frames from a sample (stale hits past 50k rows), so each wrapper hashes an
+explicit `frame_fingerprint` and passes the frame itself unhashed (`_runs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from lib.columns import Kind
+from lib.fanova import FanovaReport, fanova_report
+from lib.fingerprint import frame_fingerprint
+from lib.importance import ForestSettings
+from lib.noise import (
+    NoiseReport,
+    config_means,
+    effect_sizes,
+    flag_noise,
+    repeat_groups,
+    seed_columns,
+    seed_noise,
+)
+from lib.response import ResponseShape, response_shape
+from lib.sweep import Sweep
+
+
+def _kinds(sweep: Sweep, params: Sequence[str]) -> tuple[tuple[str, Kind], ...]:
+    return tuple((p, sweep.kind(p)) for p in params)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _fanova(
+    fingerprint: str, params: tuple[str, ...], metric: str, kinds: tuple, seed: int, _runs: pd.DataFrame
+) -> FanovaReport:
+    return fanova_report(_runs, list(params), metric, kinds=dict(kinds), seed=seed)
+
+
+def cached_fanova(sweep: Sweep, params: Sequence[str], metric: str, seed: int = 0) -> FanovaReport:
+    runs = sweep.runs[[*params, metric]]
+    with st.spinner("Decomposing the variance…"):
+        return _fanova(
+            frame_fingerprint(runs), tuple(params), metric, _kinds(sweep, params), seed, _runs=runs
+        )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _response(
+    fingerprint: str,
+    params: tuple[str, ...],
+    metric: str,
+    top: tuple[str, ...],
+    kinds: tuple,
+    seed: int,
+    _runs: pd.DataFrame,
+) -> ResponseShape:
+    settings = ForestSettings(seed=seed)
+    return response_shape(_runs, list(params), metric, top=list(top), kinds=dict(kinds), settings=settings)
+
+
+def cached_response(
+    sweep: Sweep, params: Sequence[str], metric: str, top: Sequence[str], seed: int = 0
+) -> ResponseShape:
+    runs = sweep.runs[[*params, metric]]
+    with st.spinner("Fitting the response…"):
+        return _response(
+            frame_fingerprint(runs),
+            tuple(params),
+            metric,
+            tuple(top),
+            _kinds(sweep, params),
+            seed,
+            _runs=runs,
+        )
+
+
+@dataclass(frozen=True)
+class SeedNoise:
+    """What the pages need about repeated configurations of one metric."""
+
+    seed_columns: list[str]
+    groups: pd.Series  # a configuration id per run
+    report: NoiseReport
+
+    @property
+    def known(self) -> bool:
+        return self.report.pooled_std is not None
+
+
+def sweep_noise(sweep: Sweep, metric: str) -> SeedNoise:
+    """Runs sharing every analysed parameter but the seed, and the metric's spread among them."""
+    seeds = seed_columns(sweep)
+    params = [p for p in sweep.analysable_params if p not in seeds]
+    groups = repeat_groups(sweep.runs, params, seeds)
+    report = seed_noise(sweep.runs, params, metric, seed_cols=seeds, direction=sweep.direction(metric))
+    return SeedNoise(seeds, groups, report)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _effects(
+    fingerprint: str, params: tuple[str, ...], metric: str, kinds: tuple, _runs: pd.DataFrame
+) -> pd.DataFrame:
+    return effect_sizes(_runs, list(params), metric, dict(kinds))
+
+
+def effects_against_noise(sweep: Sweep, params: Sequence[str], metric: str, noise: SeedNoise) -> pd.DataFrame:
+    """Each parameter's effect on the metric (range of its partial dependence), flagged when it is
+    smaller than the seed noise; computed on per-configuration means so repeats do not count twice."""
+    params = [p for p in params if p not in noise.seed_columns]
+    means = config_means(sweep.runs, params, metric, noise.seed_columns)
+    with st.spinner("Measuring effects against the seed noise…"):
+        effects = _effects(
+            frame_fingerprint(means), tuple(params), metric, _kinds(sweep, params), _runs=means
+        )
+    return flag_noise(effects, noise.report.pooled_std)
+
+
+def per_configuration(sweep: Sweep, params: Sequence[str], metric: str, noise: SeedNoise) -> Sweep:
+    """The sweep with repeated configurations averaged: one row per configuration."""
+    kept = [p for p in params if p not in noise.seed_columns]
+    means = config_means(sweep.runs, kept, metric, noise.seed_columns)
+    return sweep.replace(runs=means, params=kept, metrics=[metric])

@@ -1,0 +1,246 @@
+"""The parts of the parameter-importance page: controls, the forest table and its three companions
+(what separates the best runs, the variance decomposition, the seed noise)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from lib.columns import Kind
+from lib.fanova import variance_share_figure
+from lib.filters import best_percent_mask
+from lib.importance import ForestSettings, ImportanceReport, Method, level_breakdown
+from lib.importance_view import (
+    INTERPRETATION,
+    correlation_colour,
+    display_table,
+    excluded_params,
+    settings_text,
+    trust_summary,
+)
+from lib.separation import best_runs_separation, separation_vs_importance_sentence
+from lib.sweep import Sweep
+from lib.ui.analyses import SeedNoise, cached_fanova, effects_against_noise, per_configuration
+from lib.ui.parallel import kept_by_saved_view, saved_view
+
+NOISE_COLUMN = "vs seed noise"
+
+
+def analysis_controls(sweep: Sweep) -> tuple[str, Method, int]:
+    top = st.columns([2, 2, 1])
+    metric = top[0].selectbox(
+        "With respect to",
+        sweep.metrics,
+        index=sweep.metrics.index(sweep.default_metric or sweep.metrics[0]),
+        key="importance.metric",
+        format_func=lambda m: f"{m} ({sweep.direction(m).value})",
+    )
+    method = top[1].selectbox(
+        "Method",
+        list(Method),
+        format_func=lambda m: m.value[:1].upper() + m.value[1:],
+        key="importance.method",
+    )
+    seed = int(top[2].number_input("Seed", min_value=0, value=0, step=1, key="importance.seed"))
+    return metric, method, seed
+
+
+def parameter_manager(sweep: Sweep) -> list[str]:
+    excluded = excluded_params(sweep)
+    with st.expander(f"Parameters analysed ({len(sweep.analysable_params)} of {len(sweep.params)})"):
+        if not excluded.empty:
+            st.caption("Left out by default, with the reason. Put any back below.")
+            st.dataframe(excluded, hide_index=True, width="stretch")
+        return st.multiselect(
+            "Parameters in the model", sweep.params, default=sweep.analysable_params, key="importance.params"
+        )
+
+
+def runs_used(sweep: Sweep, metric: str) -> Sweep:
+    """All included runs, or only those the parallel-coordinates filters keep (a toggle)."""
+    kept = kept_by_saved_view(sweep, metric)
+    if kept is None:
+        st.caption(
+            f"Runs used: all {len(sweep.runs):,} included runs. Filters set on the Parallel coordinates "
+            "page can narrow this to the runs they keep."
+        )
+        return sweep
+    label = f"Only the {int(kept.sum()):,} runs kept by the parallel-coordinates filters (of {len(kept):,})"
+    if st.toggle(label, key="importance.only_kept"):
+        return sweep.replace(runs=sweep.runs[kept])
+    return sweep
+
+
+def fitted_sweep(sweep: Sweep, params: Sequence[str], metric: str, noise: SeedNoise) -> Sweep:
+    """The runs the forest is fitted on: each run, or each configuration's mean over its seeds."""
+    if not noise.known:
+        return sweep
+    n_configs = noise.report.n_configs
+    label = f"Average repeated seeds first: fit on {n_configs:,} configurations, not {len(sweep.runs):,} runs"
+    if st.toggle(label, key="importance.config_means", help="Repeats of one configuration then count once."):
+        return per_configuration(sweep, params, metric, noise)
+    return sweep
+
+
+def forest_tab(
+    sweep: Sweep,
+    report: ImportanceReport,
+    params: Sequence[str],
+    method: Method,
+    settings: ForestSettings,
+    noise_flags: pd.DataFrame | None,
+) -> None:
+    left, right = st.columns([3, 1], gap="large")
+    with right:
+        _trust_panel(report, method, settings)
+    with left:
+        hidden = st.multiselect(
+            "Hide rows", params, key="importance.hidden", placeholder="Hide parameters from the table"
+        )
+        table = display_table(report, hidden)
+        if noise_flags is not None:
+            flags = noise_flags.set_index("parameter")["within seed noise"]
+            table[NOISE_COLUMN] = table["parameter"].map(lambda p: _noise_mark(flags.get(p)))
+        _importance_table(table, sweep.direction(report.metric))
+    with st.expander("What correlation and importance each tell you"):
+        st.markdown(INTERPRETATION)
+    _levels(sweep, params, report.metric)
+
+
+def _noise_mark(flag: object) -> str:
+    if flag is True:
+        return "≈ noise"
+    return "above noise" if flag is False else ""
+
+
+def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSettings) -> None:
+    st.subheader("Can I trust this?")
+    st.markdown(trust_summary(report))
+    for warning in report.warnings:
+        st.warning(warning, icon=":material/warning:")
+    if not report.warnings:
+        st.success(
+            "The forest predicts unseen runs well enough to rank the parameters.", icon=":material/check:"
+        )
+    st.caption(settings_text(method, settings))
+
+
+def _importance_table(table: pd.DataFrame, direction: object) -> None:
+    styled = table.style.map(lambda v: correlation_colour(v, direction), subset=["correlation", "spearman"])
+    styled = styled.format("{:.2f}", na_rep="–", subset=["correlation", "spearman"])
+    st.dataframe(
+        styled,
+        hide_index=True,
+        width="stretch",
+        height=min(36 * (len(table) + 1) + 4, 640),
+        column_config={
+            "importance": st.column_config.ProgressColumn(
+                "Importance", min_value=0.0, max_value=1.0, format="%.2f"
+            ),
+            "correlation": st.column_config.Column("Correlation", help="Pearson; – for categoricals"),
+            "spearman": st.column_config.Column("Spearman", help="Rank correlation; – for categoricals"),
+            NOISE_COLUMN: st.column_config.Column(
+                NOISE_COLUMN.capitalize(), help="≈ noise: the parameter moves the metric less than seeds do"
+            ),
+        },
+    )
+    st.caption("Green: raising the parameter moves the metric the good way; red: the bad way.")
+
+
+def _levels(sweep: Sweep, params: Sequence[str], metric: str) -> None:
+    categoricals = [p for p in params if sweep.kind(p) in (Kind.CATEGORICAL, Kind.BOOLEAN)]
+    if not categoricals:
+        return
+    st.subheader("Levels of a categorical parameter")
+    chosen = st.selectbox("Parameter", categoricals, key="importance.levels")
+    st.dataframe(level_breakdown(sweep.runs, chosen, metric), hide_index=True, width="stretch")
+
+
+def best_runs_tab(
+    sweep: Sweep, params: Sequence[str], metric: str, report: ImportanceReport, noise: SeedNoise
+) -> None:
+    st.caption(
+        "Which parameters' values differ most between the best runs and all runs (in the spirit of "
+        "PED-ANOVA): a parameter can matter little on average yet be what the best runs share."
+    )
+    view = saved_view()
+    percent = st.slider(
+        "Best q% of runs",
+        1,
+        50,
+        int(view.best_percent) if view and view.best_percent and view.best_percent <= 50 else 10,
+        key="importance.best_percent",
+    )
+    direction = sweep.direction(metric)
+    separation = best_runs_separation(
+        sweep.runs,
+        params,
+        metric,
+        direction=direction,
+        kinds={p: sweep.kind(p) for p in params},
+        percent=float(percent),
+        groups=noise.groups if noise.known else None,
+    )
+    for warning in separation.warnings:
+        st.warning(warning, icon=":material/warning:")
+    if separation.table.empty:
+        return
+    n_best = int(best_percent_mask(sweep.runs[metric], direction, percent).sum())
+    st.markdown(f"**{separation_vs_importance_sentence(separation.table, report.table)}**")
+    st.dataframe(
+        separation.table[["parameter", "separation", "top_summary"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "separation": st.column_config.ProgressColumn(
+                "Separation", min_value=0.0, max_value=1.0, format="%.2f"
+            ),
+            "top_summary": st.column_config.TextColumn("Where the best runs sit", width="large"),
+        },
+    )
+    st.caption(
+        f"The best {percent}% are {n_best} runs by {metric} (ties at the cut-off kept)"
+        + (", each configuration counted once." if noise.known else ".")
+        + " Separation is the divergence above what a random set of that size shows, as shares."
+    )
+
+
+def fanova_tab(sweep: Sweep, params: Sequence[str], metric: str, seed: int) -> None:
+    st.caption(
+        "The share of the metric's variance each parameter explains on its own (fANOVA main effects, "
+        "Hutter et al. 2014), from a forest of 64 trees. The grey bar is what parameters explain only "
+        "together, plus what the forest cannot separate."
+    )
+    if not st.toggle("Compute the variance decomposition", value=True, key="importance.fanova"):
+        return
+    report = cached_fanova(sweep, params, metric, seed)
+    for warning in report.warnings:
+        st.warning(warning, icon=":material/warning:")
+    if report.table["variance_share"].notna().any():
+        st.plotly_chart(variance_share_figure(report), width="stretch", key="importance.fanova_chart")
+        r2 = f"out-of-bag R² = {report.r2:.2f}, " if report.r2 is not None else ""
+        st.caption(f"{r2}{report.n_runs} runs; bars show the 10–90% spread across trees.")
+
+
+def noise_tab(sweep: Sweep, noise: SeedNoise, noise_flags: pd.DataFrame | None) -> None:
+    st.info(noise.report.message, icon=":material/info:")
+    for note in noise.report.notes:
+        st.caption(note)
+    if not noise.known or noise_flags is None:
+        return
+    st.markdown(
+        "**Effect of each parameter vs the seed noise.** An effect (how far the metric moves across "
+        "the parameter's range, from the forest's partial dependence on per-configuration means) below "
+        "the threshold could be seed luck alone."
+    )
+    st.dataframe(noise_flags, hide_index=True, width="stretch")
+    with st.expander(f"The {noise.report.n_repeated} repeated configurations"):
+        st.dataframe(noise.report.table, hide_index=True, width="stretch")
+
+
+def noise_flags_for(
+    sweep: Sweep, params: Sequence[str], metric: str, noise: SeedNoise
+) -> pd.DataFrame | None:
+    return effects_against_noise(sweep, params, metric, noise) if noise.known else None

@@ -1,0 +1,66 @@
+"""Next sweep: the promising region as a W&B sweep configuration and an Optuna search space."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import ui
+from lib.filters import best_percent_mask, kept_summary
+from lib.importance import ForestSettings, Method
+from lib.next_sweep import NextSweepError, next_sweep_config, optuna_snippet
+from lib.ui.parallel import kept_by_saved_view
+
+ui.page_frame()
+sweep = ui.current_sweep()
+st.title("Next sweep")
+ui.needs_metric_and_params(sweep)
+
+st.caption(
+    "A narrower W&B sweep around the runs you keep: ranges from where they sit, categorical values "
+    "they used, parameters that do not matter fixed. Run it with `wandb sweep next_sweep.yaml`."
+)
+metric = ui.metric_picker(sweep, "next.metric")
+kept = kept_by_saved_view(sweep, metric)
+if kept is not None and st.toggle(
+    "Use the runs kept on the Parallel coordinates page", True, key="next.use_view"
+):
+    selection = f"runs kept on the parallel-coordinates page ({kept_summary(kept)})"
+else:
+    percent = st.slider(f"Keep the best q% by {metric}", 1, 50, 10, key="next.percent")
+    kept = best_percent_mask(sweep.runs[metric], sweep.direction(metric), percent)
+    selection = f"best {percent}% by {metric}"
+
+left, middle, right = st.columns(3)
+margin = left.slider("Widen each range by", 0, 50, 10, format="%d%%", key="next.margin") / 100
+min_importance = middle.number_input(
+    "Fix parameters with importance below", 0.0, 0.5, 0.02, step=0.01, key="next.min_importance"
+)
+method = right.radio("Search method", ["bayes", "random"], horizontal=True, key="next.method")
+fixed = st.multiselect("Also fix", sweep.analysable_params, key="next.fixed")
+importance = ui.cached_importance(
+    sweep, sweep.analysable_params, metric, Method.HELD_OUT_PERMUTATION, ForestSettings()
+).table
+
+try:
+    proposal = next_sweep_config(
+        sweep, kept, metric, fixed=fixed, importance=importance, min_importance=min_importance,
+        margin=margin, method=method, selection=selection,
+    )  # fmt: skip
+except NextSweepError as error:
+    st.info(str(error), icon=":material/info:")
+    st.stop()
+
+for problem in proposal.problems:
+    st.warning(problem, icon=":material/warning:")
+wandb_tab, optuna_tab, why_tab = st.tabs(["W&B sweep (YAML)", "Optuna search space", "Why each parameter"])
+with wandb_tab:
+    st.code(proposal.yaml, language="yaml")
+    st.download_button(
+        "Download next_sweep.yaml", proposal.yaml, "next_sweep.yaml", "text/yaml", key="next.yaml"
+    )
+with optuna_tab:
+    snippet = optuna_snippet(proposal)
+    st.code(snippet, language="python")
+    st.download_button("Download next_study.py", snippet, "next_study.py", "text/x-python", key="next.py")
+with why_tab:
+    st.dataframe(proposal.decisions, hide_index=True, width="stretch")

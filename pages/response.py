@@ -1,0 +1,51 @@
+"""Shape of the response: how the metric moves along each important parameter, and which pair interacts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import ui
+from lib.response import curve_summary, interaction_figure, interaction_summary, response_figure
+from lib.ui.analyses import cached_response
+
+ui.page_frame()
+sweep = ui.current_sweep()
+st.title("Shape of the response")
+ui.needs_metric_and_params(sweep)
+
+controls = st.columns([2, 2])
+with controls[0]:
+    metric = ui.metric_picker(sweep, "response.metric")
+params = sweep.analysable_params
+ranked = ui.importance_order(sweep, metric) or params
+n_top = controls[1].slider(
+    "Parameters shown", 1, min(8, len(ranked)), min(4, len(ranked)), key="response.top"
+)
+shape = cached_response(sweep, params, metric, ranked[:n_top])
+direction = sweep.direction(metric)
+
+st.caption(
+    "Partial dependence from a random forest fitted on all runs: the line is the metric the forest "
+    "expects along one parameter with the others as the runs had them; the band holds 80% of the "
+    "individual runs' curves, the grey points are the runs themselves. Most important parameters first."
+    + (f" Out-of-bag R² {shape.r2:.2f}." if shape.r2 is not None else "")
+)
+for note in shape.notes:
+    st.caption(note)
+columns = st.columns(2)
+for i, curve in enumerate(shape.curves):
+    with columns[i % 2]:
+        st.plotly_chart(
+            response_figure(curve, sweep.runs, metric, direction), width="stretch", key=f"response.{i}"
+        )
+        st.caption(curve_summary(curve, metric, direction))
+
+st.subheader("The pair that interacts most")
+if shape.interaction is None:
+    st.caption("Too few parameters or runs to look for interactions.")
+else:
+    st.markdown(interaction_summary(shape.interaction, metric))
+    figure = interaction_figure(shape.interaction, metric, direction, sweep.runs)
+    st.plotly_chart(figure, width="stretch", key="response.interaction")
+    with st.expander("Every pair, strongest first"):
+        st.dataframe(shape.interactions, hide_index=True, width="stretch")
