@@ -164,12 +164,17 @@ def scalar_for_cell(value: Any) -> Any:
     return value
 
 
+_PLAIN_SCALARS = frozenset({int, float, str, bool, type(None)})
+
+
 def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested dicts become dotted keys: {"opt": {"lr": 1}} -> {"opt.lr": 1}."""
     flat: dict[str, Any] = {}
     for key, value in mapping.items():
         full = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
+        if type(value) in _PLAIN_SCALARS:  # most values: skip the slower checks below
+            flat[full] = value
+        elif isinstance(value, Mapping) and value:
             flat.update(flatten(value, prefix=f"{full}."))
         else:
             flat[full] = scalar_for_cell(value)
