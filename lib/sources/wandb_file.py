@@ -216,19 +216,79 @@ def parse_run_log(data: bytes) -> RunLog:
     payloads, problem = read_payloads(data)
     from_string = record_class().FromString
     replay = _Replay()
-    summary = replay.summary
+    summaries = _SummaryBatch(replay.summary, from_string)
     for index, payload in enumerate(payloads):
+        field = _record_field(payload)
+        if field == HISTORY_FIELD:
+            continue  # never applied: not worth decoding
+        if field == SUMMARY_FIELD:
+            summaries.add(index, payload)
+            continue
         try:
             record = from_string(payload)
         except Exception:  # protobuf's DecodeError: the payload passed its CRC yet does not parse
-            problem = f"record {index + 1} cannot be decoded: the file is damaged from there on"
+            problem = _undecodable(index)
             break
         kind = record.WhichOneof("record_type")
-        if kind == "summary":  # half of all records: this branch is the hot path
-            _apply_changes(summary, record.summary)
+        if kind == "summary":
+            summaries.add(index, payload)
         elif kind != "history":
             replay.apply(kind, record)
+    damaged_at = summaries.flush()
+    if damaged_at is not None and (problem is None or "cannot be decoded" not in problem):
+        problem = _undecodable(damaged_at)
     return replay.result(record_count=len(payloads), problem=problem)
+
+
+HISTORY_FIELD, SUMMARY_FIELD = 2, 3  # `Record.history`, `Record.summary` (wandb_internal.proto)
+
+
+def _record_field(payload: bytes) -> int | None:
+    """The number of a record's first field after `num`, read from its first bytes without decoding
+    it (protobuf writes fields in number order; `num` is field 1). None when it is not plain."""
+    i = 0
+    if payload[:1] == b"\x08":  # Record.num, a varint
+        i = 1
+        while i < len(payload) and payload[i] & 0x80:
+            i += 1
+        i += 1
+    if i >= len(payload) or payload[i] & 0x80:
+        return None
+    tag = payload[i]
+    return tag >> 3 if tag & 0x7 == 2 else None  # only length-delimited (message) fields
+
+
+def _undecodable(index: int) -> str:
+    return f"record {index + 1} cannot be decoded: the file is damaged from there on"
+
+
+class _SummaryBatch:
+    """Summary records decoded together: protobuf merges concatenated messages field by field and
+    appends repeated fields, so one decode of the joined records yields their updates in order."""
+
+    def __init__(self, tree: dict[str, Any], from_string: Any) -> None:
+        self.tree, self.from_string = tree, from_string
+        self.payloads: list[bytes] = []
+        self.indexes: list[int] = []
+
+    def add(self, index: int, payload: bytes) -> None:
+        self.payloads.append(payload)
+        self.indexes.append(index)
+
+    def flush(self) -> int | None:
+        """Apply every summary record; the index of the first undecodable one, if any."""
+        try:
+            _apply_changes(self.tree, self.from_string(b"".join(self.payloads)).summary)
+            return None
+        except Exception:  # a damaged record: apply one by one up to it
+            pass
+        for index, payload in zip(self.indexes, self.payloads, strict=True):
+            try:
+                record = self.from_string(payload)
+            except Exception:
+                return index
+            _apply_changes(self.tree, record.summary)
+        return None
 
 
 class _Replay:
