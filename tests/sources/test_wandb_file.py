@@ -271,6 +271,32 @@ def test_a_record_that_does_not_parse_stops_the_replay_there() -> None:
     assert log.problem is not None and "record 2 cannot be decoded" in log.problem
 
 
+def test_a_damaged_summary_record_is_named_and_the_summaries_before_it_still_apply() -> None:
+    damaged = summary_record([("loss", "2")])[:-3] + b"\xff\xff\xff"  # a summary that no longer parses
+    log = parse(
+        run_record(config={"lr": 1}),
+        summary_record([("loss", "1"), ("acc", "0.5")]),
+        history_record(loss=0.3),
+        damaged,
+        config_record(epochs=3),
+    )
+    assert log.summary == {"loss": 1, "acc": 0.5}
+    assert log.problem is not None and "record 4 cannot be decoded" in log.problem
+
+
+def test_summaries_between_other_records_replay_in_order_with_removes() -> None:
+    log = parse(
+        run_record(),
+        summary_record([("loss", "1"), (("best", "acc"), "0.5")]),
+        history_record(loss=0.9),
+        summary_record([("loss", "0.5")], removes=[("best", "acc")]),
+        exit_record(0),
+        summary_record([("acc", "0.7")]),
+    )
+    assert log.summary == {"loss": 0.5, "best": {}, "acc": 0.7}  # the remove applied after the first update
+    assert log.problem is None
+
+
 # ---------------------------------------------------------------- real files from the wandb package
 
 
