@@ -110,9 +110,9 @@ def forest_tab(
 
 
 def _noise_mark(flag: object) -> str:
-    if flag is True:
-        return "≈ noise"
-    return "above noise" if flag is False else ""
+    if flag is None or pd.isna(flag):
+        return ""
+    return "≈ noise" if bool(flag) else "above noise"
 
 
 def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSettings) -> None:
