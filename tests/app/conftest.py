@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,10 +19,13 @@ def fresh_caches() -> Iterator[None]:
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The whole app, started from its entry point like `streamlit run` does."""
+def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The whole app, started from its entry point like `streamlit run` does. After the test, the
+    last page drawn must not show the frame's catch-all error (a page exception it swallowed)."""
     monkeypatch.chdir(APP_DIR)
-    return AppTest.from_file(str(APP_DIR / "streamlit_app.py"), default_timeout=60)
+    at = AppTest.from_file(str(APP_DIR / "streamlit_app.py"), default_timeout=60)
+    yield at
+    assert_drawn(at)
 
 
 def page_text(at: AppTest) -> str:
@@ -30,3 +34,23 @@ def page_text(at: AppTest) -> str:
     parts += [c.value for c in at.caption] + [s.value for s in at.subheader]
     parts += [e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info]
     return "\n".join(str(p) for p in parts)
+
+
+def assert_drawn(at: AppTest) -> None:
+    """No exception, and not the page frame's catch-all error either (it turns exceptions into one)."""
+    assert not at.exception
+    assert not [e.value for e in at.error if "Something went wrong" in e.value]
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Start the app on Home, then switch to `page` ("pages/x.py") as a user clicking it would."""
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert_drawn(at)
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    """The plotly figure specs the page sent, in page order."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]

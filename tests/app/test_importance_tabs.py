@@ -1,0 +1,160 @@
+"""The importance page's tabs on the demo sweep: seed noise, per-configuration means, what separates
+the best runs, and the variance decomposition. Expected counts come from the loaded runs."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import lib.ui
+from lib.importance import importance_report
+from tests.app.conftest import assert_drawn, open_page, page_text
+
+
+@dataclass(frozen=True)
+class Fit:
+    metric: str
+    n_rows: int
+
+
+@pytest.fixture
+def fits(monkeypatch: pytest.MonkeyPatch) -> list[Fit]:
+    """Records every forest fit the page asks for, with the number of rows it was given."""
+    calls: list[Fit] = []
+
+    def counting(*args, **kwargs):
+        calls.append(Fit(metric=args[2], n_rows=len(args[0])))
+        return importance_report(*args, **kwargs)
+
+    monkeypatch.setattr(lib.ui, "importance_report", counting)
+    return calls
+
+
+def open_importance(app: AppTest) -> AppTest:
+    return open_page(app, "pages/importance.py")
+
+
+def tab(app: AppTest, label: str):
+    return next(t for t in app.tabs if t.label == label)
+
+
+def importance_rows(app: AppTest) -> pd.DataFrame:
+    return next(frame.value for frame in app.dataframe if "importance" in frame.value.columns)
+
+
+def demo_runs(app: AppTest) -> pd.DataFrame:
+    return app.session_state["sweep.loaded"].runs
+
+
+def configurations(app: AppTest) -> pd.Series:
+    """Runs per configuration (every analysed parameter but the seed), runs without the metric left out."""
+    sweep = app.session_state["sweep.loaded"]
+    params = [p for p in sweep.analysable_params if p != "seed"]
+    runs = sweep.runs[sweep.runs["val_accuracy"].notna()]
+    return runs.groupby(params, dropna=False).size()
+
+
+def best_count(runs: pd.DataFrame, percent: int) -> int:
+    """The best `percent`% by val_accuracy (maximized), every run tied with the cut-off included."""
+    values = runs["val_accuracy"].dropna().sort_values(ascending=False)
+    cutoff = values.iloc[math.ceil(len(values) * percent / 100) - 1]
+    return int((values >= cutoff).sum())
+
+
+def fanova_bars(app: AppTest) -> list[str]:
+    charts = [c for c in tab(app, "Variance decomposition").get("plotly_chart")]
+    assert len(charts) == 1
+    (trace,) = json.loads(charts[0].proto.spec)["data"]
+    assert trace["type"] == "bar"
+    return list(trace["y"])
+
+
+def test_seed_noise_tab_reports_the_repeated_configurations(app: AppTest, fits: list[Fit]) -> None:
+    open_importance(app)
+    sizes = configurations(app)
+    repeated = sizes[sizes > 1]
+    assert len(repeated) >= 2  # the demo's third sweep repeats its best configurations
+    noise = tab(app, "Seed noise")
+    message = "\n".join(i.value for i in noise.info)
+    assert f"{len(repeated)} configuration(s) were run more than once ({int(repeated.sum())} runs)" in message
+    assert "pooled standard deviation" in message
+    (listed,) = [e for e in noise.expander if "repeated configurations" in e.label]
+    assert listed.label == f"The {len(repeated)} repeated configurations"
+    table = next(f.value for f in noise.dataframe if "config" in f.value.columns)
+    assert len(table) == len(repeated) and (table["runs"] >= 2).all()
+    flags = next(f.value for f in noise.dataframe if "within seed noise" in f.value.columns)
+    flags = flags.set_index("parameter")["within seed noise"]
+    assert bool(flags["dataloader_workers"]) and not bool(flags["learning_rate"])
+    assert len(fits) == 1
+
+
+def test_the_importance_table_marks_each_parameter_against_the_seed_noise(app: AppTest) -> None:
+    open_importance(app)
+    marks = importance_rows(app).set_index("parameter")["vs seed noise"]
+    assert marks["dataloader_workers"] == "≈ noise"
+    assert marks["learning_rate"] == "above noise"
+    assert set(marks) <= {"≈ noise", "above noise"}
+
+
+def test_per_configuration_means_refit_on_one_row_per_configuration(app: AppTest, fits: list[Fit]) -> None:
+    open_importance(app)
+    n_configs = len(configurations(app))
+    assert n_configs < len(demo_runs(app))
+    assert f"on {int(demo_runs(app)['val_accuracy'].notna().sum())} runs" in page_text(app)
+    toggle = app.toggle(key="importance.config_means")
+    assert f"fit on {n_configs} configurations" in toggle.label
+    toggle.set_value(True).run()
+    assert_drawn(app)
+    text = page_text(app)
+    assert f"on {n_configs} runs" in text  # the trust line counts what the forest saw
+    assert f"on {int(demo_runs(app)['val_accuracy'].notna().sum())} runs" not in text
+    assert len(fits) == 2 and fits[1].n_rows < fits[0].n_rows
+    table = importance_rows(app)
+    assert "seed" not in set(table["parameter"])
+    ranks = list(table["parameter"])
+    assert ranks.index("dataloader_workers") >= len(ranks) // 2  # still near the bottom
+    assert ranks.index("learning_rate") < len(ranks) // 2
+
+
+def test_best_runs_tab_compares_separation_with_importance(app: AppTest, fits: list[Fit]) -> None:
+    open_importance(app)
+    best = tab(app, "What separates the best runs")
+    (table,) = [f.value for f in best.dataframe]
+    assert {"parameter", "separation"} <= set(table.columns)
+    assert table["separation"].is_monotonic_decreasing and (table["separation"] >= 0).all()
+    assert set(table["parameter"]) == set(importance_rows(app)["parameter"])
+    sentences = [m.value for m in best.markdown if "importance" in m.value or "agree" in m.value]
+    assert len(sentences) == 1
+    runs = demo_runs(app)
+    assert app.slider(key="importance.best_percent").value == 10
+    assert f"The best 10% are {best_count(runs, 10)} runs by val_accuracy" in page_text(app)
+    app.slider(key="importance.best_percent").set_value(25).run()
+    assert_drawn(app)
+    assert best_count(runs, 25) > best_count(runs, 10)
+    captions = [c.value for c in tab(app, "What separates the best runs").caption]
+    assert any(f"The best 25% are {best_count(runs, 25)} runs by val_accuracy" in c for c in captions)
+    assert len(fits) == 1  # the best-runs slider does not touch the forest
+
+
+def test_fanova_tab_draws_every_analysed_parameter_and_can_be_turned_off(
+    app: AppTest, fits: list[Fit]
+) -> None:
+    open_importance(app)
+    analysed = app.multiselect(key="importance.params").value
+    bars = fanova_bars(app)
+    assert sorted(bars) == sorted([*analysed, "(interactions)"])
+    assert bars[-1] == "(interactions)"
+    app.toggle(key="importance.fanova").set_value(False).run()
+    assert_drawn(app)
+    assert not app.get("plotly_chart")
+    assert len(fits) == 1
+    app.toggle(key="importance.fanova").set_value(True).run()
+    fewer = ["learning_rate", "optimizer", "dataloader_workers"]
+    app.multiselect(key="importance.params").set_value(fewer).run()
+    assert_drawn(app)
+    assert sorted(fanova_bars(app)) == sorted([*fewer, "(interactions)"])
