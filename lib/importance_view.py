@@ -60,14 +60,14 @@ def correlation_colour(value: float, direction: Direction) -> str:
     return f"background-color: rgba({rgb}, {alpha:.2f})"
 
 
-def trust_summary(report: ImportanceReport) -> str:
-    """One line on how well the forest predicts unseen runs."""
+def trust_summary(report: ImportanceReport, unit: str = "runs") -> str:
+    """One line on how well the forest predicts unseen runs (`unit`: what one row is)."""
     if report.r2 is None:
-        return f"{report.n_runs} runs used; no model fitted."
+        return f"{report.n_runs} {unit} used; no model fitted."
     left_out = (
         f", {report.n_without_metric} without {report.metric} left out" if report.n_without_metric else ""
     )
-    return f"{report.r2_kind.capitalize()} R² = {report.r2:.2f} on {report.n_runs} runs{left_out}."
+    return f"{report.r2_kind.capitalize()} R² = {report.r2:.2f} on {report.n_runs} {unit}{left_out}."
 
 
 def settings_text(method: Method, settings: ForestSettings) -> str:

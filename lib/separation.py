@@ -272,7 +272,8 @@ def best_runs_separation(
     warnings = []
     if compared.n_top_effective < ROUGH_BELOW_TOP_RUNS:
         warnings.append(
-            f"Only {compared.n_top_effective:.3g} top {unit}: read the separation as a rough ranking."
+            f"The top runs amount to only about {compared.n_top_effective:.0f} {unit} (runs of one "
+            "configuration share a weight): read the separation as a rough ranking."
         )
     return SeparationReport(
         table.reset_index(drop=True), metric, n_top, n_runs, compared.n_top_effective, warnings

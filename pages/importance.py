@@ -33,7 +33,8 @@ forest, best, variance, seeds = st.tabs(
     ["Forest importance", "What separates the best runs", "Variance decomposition", "Seed noise"]
 )
 with forest:
-    sections.forest_tab(sweep, report, params, method, settings, flags)
+    unit = "configurations" if fitted is not sweep else "runs"
+    sections.forest_tab(sweep, report, params, method, settings, flags, unit)
 with best:
     sections.best_runs_tab(sweep, params, metric, report, noise)
 with variance:

@@ -91,10 +91,11 @@ def forest_tab(
     method: Method,
     settings: ForestSettings,
     noise_flags: pd.DataFrame | None,
+    unit: str = "runs",
 ) -> None:
     left, right = st.columns([3, 1], gap="large")
     with right:
-        _trust_panel(report, method, settings)
+        _trust_panel(report, method, settings, unit)
     with left:
         hidden = st.multiselect(
             "Hide rows", params, key="importance.hidden", placeholder="Hide parameters from the table"
@@ -115,9 +116,9 @@ def _noise_mark(flag: object) -> str:
     return "≈ noise" if bool(flag) else "above noise"
 
 
-def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSettings) -> None:
+def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSettings, unit: str) -> None:
     st.subheader("Can I trust this?")
-    st.markdown(trust_summary(report))
+    st.markdown(trust_summary(report, unit))
     for warning in report.warnings:
         st.warning(warning, icon=":material/warning:")
     if not report.warnings:

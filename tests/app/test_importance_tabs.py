@@ -111,7 +111,7 @@ def test_per_configuration_means_refit_on_one_row_per_configuration(app: AppTest
     toggle.set_value(True).run()
     assert_drawn(app)
     text = page_text(app)
-    assert f"on {n_configs} runs" in text  # the trust line counts what the forest saw
+    assert f"on {n_configs} configurations" in text  # the trust line counts what the forest saw
     assert f"on {int(demo_runs(app)['val_accuracy'].notna().sum())} runs" not in text
     assert len(fits) == 2 and fits[1].n_rows < fits[0].n_rows
     table = importance_rows(app)
