@@ -111,9 +111,10 @@ def forest_tab(
 
 
 def _noise_mark(flag: object) -> str:
+    """Only effects within the seed noise are marked: the forest importance speaks for the rest."""
     if flag is None or pd.isna(flag):
         return ""
-    return "≈ noise" if bool(flag) else "above noise"
+    return "≈ noise" if bool(flag) else ""
 
 
 def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSettings, unit: str) -> None:
