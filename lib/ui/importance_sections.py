@@ -131,7 +131,7 @@ def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSetti
 
 def _importance_table(table: pd.DataFrame, direction: object) -> None:
     styled = table.style.map(lambda v: correlation_colour(v, direction), subset=["correlation", "spearman"])
-    styled = styled.format("{:.2f}", na_rep="–", subset=["correlation", "spearman"])
+    styled = styled.format("{:.2f}", subset=["correlation", "spearman"])
     st.dataframe(
         styled,
         hide_index=True,
@@ -141,14 +141,17 @@ def _importance_table(table: pd.DataFrame, direction: object) -> None:
             "importance": st.column_config.ProgressColumn(
                 "Importance", min_value=0.0, max_value=1.0, format="%.2f"
             ),
-            "correlation": st.column_config.Column("Correlation", help="Pearson; – for categoricals"),
-            "spearman": st.column_config.Column("Spearman", help="Rank correlation; – for categoricals"),
+            "correlation": st.column_config.Column("Correlation", help="Pearson; none for categoricals"),
+            "spearman": st.column_config.Column("Spearman", help="Rank correlation; none for categoricals"),
             NOISE_COLUMN: st.column_config.Column(
                 NOISE_COLUMN.capitalize(), help="≈ noise: the parameter moves the metric less than seeds do"
             ),
         },
     )
-    st.caption("Green: raising the parameter moves the metric the good way; red: the bad way.")
+    st.caption(
+        "Green: raising the parameter moves the metric the good way; red: the bad way. A categorical "
+        "has no order, so no correlation (None): see its levels below."
+    )
 
 
 def _levels(sweep: Sweep, params: Sequence[str], metric: str) -> None:
