@@ -95,7 +95,8 @@ def search_history(sweep: Sweep, metric: str) -> pd.DataFrame:
         {
             "run_id": ids,
             "name": _column_or(ordered, RUN_NAME, None)
-            .fillna(pd.Series(ids, index=ordered.index))
+            .astype(object)
+            .fillna(pd.Series(ids, index=ordered.index, dtype=object))
             .to_numpy(),
             "state": _column_or(ordered, RUN_STATE, None).to_numpy(),
             "sweep": sweep_labels(ordered).to_numpy(),

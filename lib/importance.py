@@ -229,7 +229,7 @@ def correlations(runs: pd.DataFrame, param: str, kind: Kind, y: np.ndarray) -> t
     x = pd.Series(numeric_values(runs[param], kind))
     target = pd.Series(y)
     present = x.notna()
-    if present.sum() < 3 or x[present].nunique() < 2:
+    if present.sum() < 3 or x[present].nunique() < 2 or target[present].nunique() < 2:
         return float("nan"), float("nan")
     return float(x[present].corr(target[present])), float(x[present].corr(target[present], method="spearman"))
 

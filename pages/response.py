@@ -18,8 +18,10 @@ with controls[0]:
     metric = ui.metric_picker(sweep, "response.metric")
 params = sweep.analysable_params
 ranked = ui.importance_order(sweep, metric) or params
-n_top = controls[1].slider(
-    "Parameters shown", 1, min(8, len(ranked)), min(4, len(ranked)), key="response.top"
+n_top = (
+    controls[1].slider("Parameters shown", 1, min(8, len(ranked)), min(4, len(ranked)), key="response.top")
+    if len(ranked) > 1
+    else 1
 )
 shape = cached_response(sweep, params, metric, ranked[:n_top])
 direction = sweep.direction(metric)
