@@ -1,0 +1,33 @@
+"""Every page, opened by its address in a real browser, draws its title and no error."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import wait_for_idle
+
+pytestmark = pytest.mark.e2e
+
+PAGES = {
+    "response": "Shape of the response",
+    "history": "How the search explored",
+    "next_sweep": "Next sweep",
+    "importance": "Parameter importance",
+    "parallel": "Parallel coordinates",
+    "load": "Load a sweep",
+    "home": "Sweepscope",
+}
+
+
+def test_every_page_opens_by_its_address(app_url: str, page: Page) -> None:
+    for path, title in PAGES.items():  # the first one is a deep link on a fresh server
+        page.goto(f"{app_url}/{path}")
+        wait_for_idle(page)
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+        main = page.locator('[data-testid="stMain"]')
+        expect(main.get_by_text("Something went wrong")).to_have_count(0)
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+        expect(
+            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Next sweep")
+        ).to_be_visible()
