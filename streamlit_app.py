@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
-from lib.overview import best_run_summary, state_table
+from lib.overview import best_run_summary, state_table, what_matters
 
 PAGE_CARDS = [
     (
@@ -19,6 +19,12 @@ PAGE_CARDS = [
         "Which parameters matter?",
         ":material/bar_chart:",
         "Importance and correlation per parameter, with how far the numbers can be trusted.",
+    ),
+    (
+        "pages/next_sweep.py",
+        "What should I run next?",
+        ":material/rocket_launch:",
+        "A narrower W&B sweep (or Optuna search space) around the best runs, ready to download.",
     ),
     (
         "pages/load.py",
@@ -39,7 +45,7 @@ def home() -> None:
         "studies, and opens on a real demo sweep so you can try it with no account and no network."
     )
     st.caption(f"Current sweep: {sweep.source}")
-    pages = st.columns(3)
+    pages = st.columns(len(PAGE_CARDS))
     for column, (page, label, icon, blurb) in zip(pages, PAGE_CARDS, strict=True):
         with column.container(border=True):
             st.page_link(page, label=label, icon=icon)
@@ -52,7 +58,7 @@ def home() -> None:
         if sweep.sweep_ids:
             st.caption(f"Sweeps: {', '.join(sweep.sweep_ids)}")
     with right:
-        st.subheader("Best run")
+        st.subheader("At a glance")
         if not sweep.metrics:
             st.info("This sweep has no metric columns. Assign one on the Load page.")
         else:
@@ -62,6 +68,8 @@ def home() -> None:
                 index=sweep.metrics.index(sweep.default_metric or sweep.metrics[0]),
                 key="home.metric",
             )
+            if sweep.analysable_params:
+                st.markdown(what_matters(ui.default_importance(sweep, metric)))
             summary = best_run_summary(sweep, metric)
             if summary is None:
                 st.warning(f"No run has a value for {metric}.")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lib.columns import Direction
+from lib.importance import ImportanceReport
 from lib.sweep import RUN_NAME, RUN_STATE, Sweep
 
 
@@ -61,3 +62,18 @@ def state_table(sweep: Sweep) -> pd.DataFrame:
         return pd.DataFrame({"state": [], "runs": []})
     counts = sweep.runs[RUN_STATE].fillna("unknown").value_counts()
     return pd.DataFrame({"state": counts.index.astype(str), "runs": counts.to_numpy()})
+
+
+def what_matters(report: ImportanceReport, top: int = 3) -> str:
+    """One sentence for the home page: the parameters that matter most, and how far to trust that."""
+    table = report.table.dropna(subset=["importance"])
+    ranked = table[table["importance"] > 0].head(top)
+    if ranked.empty or report.r2 is None:
+        return f"Too few runs with {report.metric} to say which parameters matter."
+    shares = zip(ranked["parameter"], ranked["importance"], strict=True)
+    names = ", ".join(f"**{name}** ({share:.0%})" for name, share in shares)
+    trust = "a rough ranking, see the warnings" if report.warnings else "good enough to rank them"
+    return (
+        f"What matters most for {report.metric}: {names}. "
+        f"The forest's {report.r2_kind} R² is {report.r2:.2f}: {trust}."
+    )

@@ -6,7 +6,6 @@ import streamlit as st
 
 from lib import ui
 from lib.filters import best_percent_mask, kept_summary
-from lib.importance import ForestSettings, Method
 from lib.next_sweep import NextSweepError, next_sweep_config, optuna_snippet
 from lib.ui.parallel import kept_by_saved_view
 
@@ -37,9 +36,7 @@ min_importance = middle.number_input(
 )
 method = right.radio("Search method", ["bayes", "random"], horizontal=True, key="next.method")
 fixed = st.multiselect("Also fix", sweep.analysable_params, key="next.fixed")
-importance = ui.cached_importance(
-    sweep, sweep.analysable_params, metric, Method.HELD_OUT_PERMUTATION, ForestSettings()
-).table
+importance = ui.default_importance(sweep, metric).table
 
 try:
     proposal = next_sweep_config(

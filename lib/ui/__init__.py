@@ -203,14 +203,20 @@ def cached_importance(
         )
 
 
+def default_importance(sweep: Sweep, metric: str) -> ImportanceReport:
+    """The importance page's default fit of the analysable parameters (one shared cached result)."""
+    return cached_importance(
+        sweep, sweep.analysable_params, metric, Method.HELD_OUT_PERMUTATION, ForestSettings()
+    )
+
+
 def importance_order(sweep: Sweep, metric: str | None) -> list[str]:
-    """The analysable parameters, most important for `metric` first (the importance page's default
-    fit, so both pages share one cached result); empty when there is nothing to fit."""
-    params = sweep.analysable_params
-    if metric is None or metric not in sweep.runs or not params:
+    """The analysable parameters, most important for `metric` first; empty when there is nothing
+    to fit."""
+    if metric is None or metric not in sweep.runs or not sweep.analysable_params:
         return []
     try:
-        report = cached_importance(sweep, params, metric, Method.HELD_OUT_PERMUTATION, ForestSettings())
+        report = default_importance(sweep, metric)
     except Exception:  # ordering is a nicety: never let it break the page
         log.exception("Importance order for %s could not be computed", metric)
         return []

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from lib.importance import importance_report
+from lib.overview import what_matters
 from tests.app.conftest import page_text
 
 
@@ -36,3 +39,15 @@ def test_sidebar_names_the_current_sweep(app: AppTest) -> None:
     sidebar_text = " ".join(str(m.value) for m in app.sidebar.markdown)
     assert "Demo" in sidebar_text
     assert any("runs" in str(c.value) for c in app.sidebar.caption)
+
+
+def test_home_says_what_matters_most_and_how_far_to_trust_it(app: AppTest) -> None:
+    app.run()
+    line = next(m.value for m in app.markdown if m.value.startswith("What matters most"))
+    assert "**learning_rate**" in line and "R²" in line
+    assert "dataloader_workers" not in line  # the parameter with no effect is never among the top
+
+
+def test_what_matters_says_when_there_is_too_little_to_rank() -> None:
+    runs = pd.DataFrame({"lr": [0.1, 0.2], "loss": [1.0, 2.0]})
+    assert what_matters(importance_report(runs, ["lr"], "loss")).startswith("Too few runs")
