@@ -16,9 +16,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lib.axis_format import compact_number
 from lib.columns import Direction, Kind
 from lib.filters import best_percent_mask, level_labels, reads_as_numbers, real_numbers
-from lib.parcoords import FONT, QUALITATIVE, EncodedAxis, compact_number, encode_column
+from lib.parcoords import EncodedAxis, encode_column
+from lib.style import FONT, QUALITATIVE
 from lib.sweep import RUN_CREATED, RUN_NAME, RUN_STATE, RUN_SWEEP, Sweep
 
 NO_SWEEP = "no sweep"

@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from lib.axis_format import compact_number
 from lib.columns import Direction, Kind, scalar_for_cell
 from lib.filters import best_first_positions, reads_as_numbers, real_numbers
-from lib.parcoords import compact_number
 from lib.sweep import RUN_SWEEP, Sweep
 
 DEFAULT_MARGIN = 0.1

@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
+from lib.axis_format import compact_number
 from lib.columns import Direction, Kind, infer_kind, is_numeric_column, name_tokens
 from lib.encoding import MISSING_LEVEL, design_matrix
 from lib.importance import MIN_RUNS, ForestSettings, model_kind
-from lib.parcoords import compact_number
 from lib.sweep import Sweep
 
 CONFIG = "config"

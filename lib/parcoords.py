@@ -1,4 +1,4 @@
-"""Parallel coordinates of a sweep (`go.Parcoords`): axes, colour, filters, drawn lines, URL state.
+"""Parallel coordinates of a sweep (`go.Parcoords`): axes, colour, filters and drawn lines.
 
 Plotly's Parcoords has neither log nor categorical axes, so every axis is numbers encoded here:
 log10 for log axes and integer codes for levels, with `tickvals`/`ticktext` in real units. Runs
@@ -10,16 +10,23 @@ Filters come from widgets (a brush on the chart never reaches Python) and are dr
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 import pandas as pd
-import plotly.colors
 import plotly.graph_objects as go
 
+from lib.axis_format import (
+    axis_labels,
+    integer_ticks,
+    linear_tick_text,
+    linear_ticks,
+    log_tick_text,
+    log_ticks,
+    time_tick_text,
+    time_ticks,
+)
 from lib.columns import Direction, Kind
 from lib.encoding import MISSING_LEVEL, OTHER_LEVEL
 from lib.filters import (
@@ -28,185 +35,24 @@ from lib.filters import (
     Threshold,
     best_first_positions,
     best_percent_mask,
-    column_levels,
     kept_mask,
     kept_summary,
     level_labels,
     reads_as_numbers,
     real_numbers,
 )
+from lib.style import FONT, MISSING_COLOUR, PLAIN_LINE_COLOUR, QUALITATIVE, SEQUENTIAL, UNSELECTED_COLOUR
 from lib.sweep import RUN_CREATED, Sweep
+from lib.view_state import RUN_ORDER, AxisScale, ViewState
 
-RUN_ORDER = "(run order)"  # colour choice: creation order when known, else row order
 MAX_DIMENSIONS = 60  # Plotly drops extra dimensions silently
 DEFAULT_MAX_LINES = 5_000
 DEFAULT_MAX_AXES = 8
 MAX_AXIS_LEVELS = 12
-MAX_LABEL_CHARS = 18
 SPREAD_BINS = 10
 MISSING_GAP = 0.1  # the "(missing)" tick sits this share of the axis span beyond its end
 BEST_RESERVE = 0.1  # share of the spare lines given to the best runs the filters leave out
-SEQUENTIAL = plotly.colors.sequential.Viridis
-QUALITATIVE = plotly.colors.qualitative.Plotly + plotly.colors.qualitative.Dark24
-MISSING_COLOUR = "#b8b8b8"
-UNSELECTED_COLOUR = "#cfcfcf"
-PLAIN_LINE_COLOUR = "#3b6fb6"
 INVISIBLE = "\u200b"  # zero-width space
-FONT = "Inter, 'Source Sans Pro', 'Segoe UI', Helvetica, Arial, sans-serif"
-
-
-class AxisScale(StrEnum):
-    LINEAR = "linear"
-    LOG = "log"
-
-
-# ---------------------------------------------------------------------------------------------
-# Numbers and labels
-
-
-def compact_number(value: float, digits: int = 2) -> str:
-    """`value` with `digits` significant digits: plain between 0.01 and 99999, else like `3e-4`."""
-    if not math.isfinite(value):
-        return str(value)
-    if value == 0:
-        return "0"
-    rounded = float(f"{value:.{digits}g}")
-    exponent = math.floor(math.log10(abs(rounded)))
-    if -2 <= exponent <= 4:
-        return _strip_zeros(f"{rounded:.{max(0, digits - 1 - exponent)}f}")
-    return _exponent_form(rounded, digits)
-
-
-def _exponent_form(value: float, digits: int) -> str:
-    rounded = float(f"{value:.{digits}g}")
-    exponent = math.floor(math.log10(abs(rounded)))
-    return f"{_strip_zeros(f'{rounded / 10**exponent:.{digits - 1}f}')}e{exponent}"
-
-
-def _strip_zeros(text: str) -> str:
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _ellipsize_middle(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    head = (limit - 1) // 2
-    return f"{text[:head]}…{text[len(text) - (limit - 1 - head) :]}"
-
-
-def short_label(name: str, limit: int = MAX_LABEL_CHARS) -> str:
-    """A readable axis label of at most `limit` characters: `model.encoder.dropout` becomes
-    `model…dropout` (first and last dotted part), or `…dropout`, or a middle-ellipsized name."""
-    if len(name) <= limit:
-        return name
-    parts = [p for p in re.split(r"[./]", name) if p]
-    if len(parts) > 1:
-        first_and_last = f"{parts[0]}…{parts[-1]}"
-        if len(first_and_last) <= limit:
-            return first_and_last
-        if len(parts[-1]) < limit:
-            return f"…{parts[-1]}"
-        return _ellipsize_middle(parts[-1], limit)
-    return _ellipsize_middle(name, limit)
-
-
-def axis_labels(columns: Sequence[str], limit: int = MAX_LABEL_CHARS) -> dict[str, str]:
-    """Column -> a short label, unique among `columns`."""
-    labels = {c: short_label(c, limit) for c in columns}
-    taken: set[str] = set()
-    for column in columns:
-        label = labels[column]
-        if label in taken:
-            label = _ellipsize_middle(column, limit)
-        number = 2
-        while label in taken:
-            label = f"{_ellipsize_middle(column, limit - 3)}~{number}"
-            number += 1
-        labels[column] = label
-        taken.add(label)
-    return labels
-
-
-# ---------------------------------------------------------------------------------------------
-# Ticks
-
-
-def _nice_step(span: float, target: int) -> float:
-    raw = span / max(target, 1)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for multiple in (1, 2, 2.5, 5, 10):
-        if raw <= multiple * magnitude:
-            return multiple * magnitude
-    return 10 * magnitude
-
-
-def linear_ticks(low: float, high: float, target: int = 5) -> list[float]:
-    """Round values (1, 2, 2.5 or 5 times a power of ten apart) from the last one at or below
-    `low` to the first one at or above `high`: Plotly draws an axis line only between its ticks."""
-    if not high > low:
-        return [low]
-    step = _nice_step(high - low, target)
-    first = math.floor(low / step + 1e-9)
-    last = math.ceil(high / step - 1e-9)
-    return [round(i * step, 12) for i in range(first, last + 1)]
-
-
-def linear_tick_text(ticks: Sequence[float]) -> list[str]:
-    """Labels with as many decimals as the tick spacing needs, or `1.5e-4` style for tiny/huge."""
-    if len(ticks) < 2:
-        return [compact_number(t, 3) for t in ticks]
-    step = abs(ticks[1] - ticks[0])
-    largest = max(abs(t) for t in ticks)
-    if step < 1e-3 or largest >= 1e5:
-        digits = max(1, math.floor(math.log10(largest)) - math.floor(math.log10(step)) + 2)
-        return [compact_number(t, min(digits, 6)) for t in ticks]
-    decimals = next(d for d in range(7) if abs(round(step, d) - step) < step * 1e-6)
-    return [_strip_zeros(f"{t:.{decimals}f}") if decimals else f"{t:.0f}" for t in ticks]
-
-
-def log_ticks(low: float, high: float) -> list[float]:
-    """Tick positions in log10 units enclosing `low`..`high` (log10 units): decades (every
-    other one or sparser past eight), plus 3x when the axis spans under three decades, plus 2x and
-    5x under one; a narrower axis gets round real values."""
-    span = high - low
-    if span >= 3:
-        every = max(1, math.ceil(span / 7))
-        return [
-            float(d)
-            for d in range(math.floor(low / every) * every, math.ceil(high) + every, every)
-            if d - every < high
-        ]
-    mantissas = (1, 3) if span >= 1 else (1, 2, 5)
-    candidates = [
-        d + math.log10(m) for d in range(math.floor(low) - 1, math.ceil(high) + 2) for m in mantissas
-    ]
-    below = max(t for t in candidates if t <= low + 1e-9)
-    above = min(t for t in candidates if t >= high - 1e-9)
-    ticks = [t for t in candidates if below <= t <= above]
-    if len(ticks) < 4 and span > 0:
-        real = [t for t in linear_ticks(10**low, 10**high) if t > 0]
-        ticks = [math.log10(t) for t in real] if len(real) >= 2 else ticks
-    return ticks
-
-
-def log_tick_text(ticks: Sequence[float]) -> list[str]:
-    """Real-unit labels for log10 tick positions: `1e-4`, `3e-4`; all plain when every tick lies
-    between 0.01 and 99999, else plain only for 1 to 999 so one axis never mixes `0.01` and `1e-3`."""
-    reals = [10**t for t in ticks]
-    if all(0.01 <= r < 1e5 for r in reals):
-        text = [compact_number(r, 2) for r in reals]
-    else:
-        text = [compact_number(r, 2) if 1 <= r < 1000 else _exponent_form(r, 2) for r in reals]
-    return text if len(set(text)) == len(text) else linear_tick_text(reals)
-
-
-def _integer_ticks(distinct: np.ndarray, low: float, high: float) -> list[float] | None:
-    """Every value of an integer axis with few, well-separated values; None otherwise."""
-    if len(distinct) > 10 or not np.all(distinct == np.round(distinct)):
-        return None
-    if len(distinct) > 1 and np.min(np.diff(distinct)) < 0.04 * (high - low):
-        return None
-    return [float(v) for v in distinct]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,7 +127,7 @@ def numeric_axis(column: str, numbers: np.ndarray, log: bool = False) -> Encoded
         ticks = log_ticks(low, high) if high > low else [low]
         text = log_tick_text(ticks)
     else:
-        ticks = _integer_ticks(np.unique(present), low, high) or linear_ticks(low, high)
+        ticks = integer_ticks(np.unique(present), low, high) or linear_ticks(low, high)
         text = linear_tick_text(ticks)
     return _with_missing(column, "log" if log else "linear", encoded, ticks, text)
 
@@ -473,152 +319,6 @@ def colour_options(sweep: Sweep) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# View state, serialisable to the URL
-
-
-@dataclass(frozen=True)
-class ViewState:
-    """Everything the user chose on the chart; empty `axes` means `default_axes`, `colour` None
-    means the metric."""
-
-    metric: str | None = None
-    axes: tuple[str, ...] = ()
-    scales: Mapping[str, AxisScale] = field(default_factory=dict)
-    flipped: tuple[str, ...] = ()
-    thresholds: tuple[Threshold, ...] = ()
-    colour: str | None = None
-    reversed: bool = False
-    best_percent: float | None = None
-    hide: bool = False
-
-
-THRESHOLD_PREFIX = "f."
-_RANGE_SEP = "~"
-
-
-def _join(items: Iterable[str]) -> str:
-    return ",".join(i.replace("\\", "\\\\").replace(",", "\\,") for i in items)
-
-
-def _split(text: str) -> list[str]:
-    items, current, escaped = [], [], False
-    for char in text:
-        if escaped:
-            current.append(char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == ",":
-            items.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    items.append("".join(current))
-    return [i for i in items if i]
-
-
-def _threshold_text(threshold: Threshold) -> str:
-    tokens = [f"{low!r}{_RANGE_SEP}{high!r}" for low, high in threshold.ranges]
-    tokens += list(threshold.levels)
-    if threshold.include_missing and MISSING_LEVEL not in threshold.levels:
-        tokens.append(MISSING_LEVEL)
-    return _join(tokens)
-
-
-def to_query(state: ViewState) -> dict[str, str]:
-    """The state as short URL query parameters; defaults are left out."""
-    query: dict[str, str] = {}
-    if state.metric:
-        query["m"] = state.metric
-    if state.axes:
-        query["axes"] = _join(state.axes)
-    for key, scale in (("log", AxisScale.LOG), ("lin", AxisScale.LINEAR)):
-        columns = [c for c, s in state.scales.items() if s is scale]
-        if columns:
-            query[key] = _join(columns)
-    if state.flipped:
-        query["flip"] = _join(state.flipped)
-    if state.colour:
-        query["c"] = state.colour
-    if state.reversed:
-        query["rev"] = "1"
-    if state.best_percent is not None:
-        query["q"] = repr(float(state.best_percent))
-    if state.hide:
-        query["hide"] = "1"
-    for threshold in state.thresholds:
-        if threshold.is_active:
-            query[f"{THRESHOLD_PREFIX}{threshold.column}"] = _threshold_text(threshold)
-    return query
-
-
-def _last(value: str | list[str] | None) -> str | None:
-    if isinstance(value, list):
-        value = value[-1] if value else None
-    return value if isinstance(value, str) else None
-
-
-def _number(text: str) -> float | None:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        return None
-    return None if math.isnan(value) else value
-
-
-def _flag(text: str | None) -> bool:
-    return (text or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _parse_threshold(sweep: Sweep, column: str, text: str) -> Threshold | None:
-    tokens = _split(text)
-    if reads_as_numbers(sweep, column):
-        ranges = []
-        for token in tokens:
-            low_text, sep, high_text = token.partition(_RANGE_SEP)
-            low, high = _number(low_text), _number(high_text) if sep else None
-            if low is not None and high is not None:
-                ranges.append((min(low, high), max(low, high)))
-        threshold = Threshold(column, ranges=tuple(ranges), include_missing=MISSING_LEVEL in tokens)
-    else:
-        known = set(column_levels(sweep, column))
-        threshold = Threshold(column, levels=tuple(dict.fromkeys(t for t in tokens if t in known)))
-    return threshold if threshold.is_active else None
-
-
-def from_query(params: Mapping[str, str | list[str]], sweep: Sweep) -> ViewState:
-    """Read `to_query`'s parameters back; unknown or stale columns and bad numbers are dropped."""
-    columns = set(sweep.runs.columns)
-
-    def known(key: str) -> list[str]:
-        return list(dict.fromkeys(c for c in _split(_last(params.get(key)) or "") if c in columns))
-
-    scales = {c: AxisScale.LOG for c in known("log") if reads_as_numbers(sweep, c)}
-    scales.update({c: AxisScale.LINEAR for c in known("lin") if reads_as_numbers(sweep, c)})
-    metric = _last(params.get("m"))
-    colour = _last(params.get("c"))
-    percent = _number(_last(params.get("q")) or "")
-    thresholds = []
-    for key, value in params.items():
-        column = key[len(THRESHOLD_PREFIX) :] if key.startswith(THRESHOLD_PREFIX) else None
-        text = _last(value)
-        if column in columns and text is not None:
-            parsed = _parse_threshold(sweep, column, text)
-            thresholds += [parsed] if parsed else []
-    return ViewState(
-        metric=metric if metric in sweep.metrics else None,
-        axes=tuple(known("axes")),
-        scales=scales,
-        flipped=tuple(known("flip")),
-        thresholds=tuple(thresholds),
-        colour=colour if colour == RUN_ORDER or colour in columns else None,
-        reversed=_flag(_last(params.get("rev"))),
-        best_percent=percent if percent is not None and 0 < percent <= 100 else None,
-        hide=_flag(_last(params.get("hide"))),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # Which lines to draw
 
 
@@ -694,29 +394,6 @@ def _run_order_axis(sweep: Sweep) -> tuple[EncodedAxis, str]:
     rank = np.empty(len(runs), dtype=float)
     rank[order] = np.arange(1, len(runs) + 1)
     return numeric_axis(RUN_ORDER, rank), title
-
-
-MINUTE, HOUR, DAY = 60, 3600, 86_400
-TIME_STEPS = (1, 5, 15, 30, MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR)
-TIME_STEPS += (12 * HOUR, DAY, 2 * DAY, 3 * DAY, 7 * DAY, 14 * DAY, 30 * DAY)
-
-
-def time_ticks(low: float, high: float, target: int = 5) -> list[float]:
-    """Seconds since the epoch at round times (whole minutes, hours, days...) enclosing low..high."""
-    if not high > low:
-        return [low]
-    step = next((s for s in TIME_STEPS if s >= (high - low) / target), TIME_STEPS[-1])
-    return [float(t) for t in range(math.floor(low / step) * step, math.ceil(high / step) * step + 1, step)]
-
-
-def time_tick_text(ticks: Sequence[float]) -> list[str]:
-    if len(ticks) < 2:
-        fmt = "%Y-%m-%d %H:%M"
-    else:
-        step = ticks[1] - ticks[0]
-        fmt = "%Y-%m-%d" if step >= DAY else "%m-%d %H:%M" if ticks[-1] - ticks[0] >= DAY else "%H:%M"
-        fmt += ":%S" if step < MINUTE else ""
-    return [pd.Timestamp(t, unit="s", tz="UTC").strftime(fmt) for t in ticks]
 
 
 def _created_axis(sweep: Sweep) -> EncodedAxis:

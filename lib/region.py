@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from lib.axis_format import compact_number
 from lib.columns import Kind
 from lib.encoding import MISSING_LEVEL, OTHER_LEVEL
 from lib.filters import level_labels, reads_as_numbers, real_numbers
-from lib.parcoords import AxisScale, compact_number, resolved_scale
+from lib.parcoords import resolved_scale
 from lib.sweep import Sweep
+from lib.view_state import AxisScale
 
 QUANTILES = {"min": 0.0, "q1": 0.25, "median": 0.5, "q3": 0.75, "max": 1.0}
 NUMERIC_COLUMNS = ["parameter", "runs", "scale", "n", "missing", *QUANTILES]

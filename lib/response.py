@@ -24,11 +24,12 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.inspection import partial_dependence
 
+from lib.axis_format import compact_number, log_tick_text, log_ticks
 from lib.columns import Direction, Kind, infer_kind
 from lib.encoding import MISSING_LEVEL, category_labels, numeric_values
 from lib.filters import FALSE_LEVEL, TRUE_LEVEL, level_labels, real_numbers
 from lib.importance import MIN_RUNS, ForestSettings, forest_for, model_kind, subsample_rows
-from lib.parcoords import FONT, PLAIN_LINE_COLOUR, compact_number, log_tick_text, log_ticks
+from lib.style import FONT, PLAIN_LINE_COLOUR
 
 DEFAULT_GRID = 25  # points per numeric curve
 MAX_ICE_RUNS = 300  # runs whose lines make the band (and the mean); more cost time, not accuracy

@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from lib.axis_format import compact_number
 from lib.columns import NUMERIC_KINDS, Direction, Kind, infer_kind
 from lib.encoding import MISSING_LEVEL, OTHER_LEVEL
 from lib.filters import best_percent_mask, level_labels, real_numbers
 from lib.importance import model_kind
-from lib.parcoords import compact_number
 
 MIN_TOP_RUNS = 5
 MAX_LEVELS = 30

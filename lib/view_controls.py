@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from lib.axis_format import compact_number
 from lib.filters import Threshold, column_extent, column_levels, reads_as_numbers
-from lib.parcoords import AxisScale, ViewState, compact_number, resolved_scale
+from lib.parcoords import resolved_scale
 from lib.sweep import Sweep
+from lib.view_state import AxisScale, ViewState
 
 SLIDER_STEPS = 120
 

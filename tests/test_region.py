@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.parcoords import AxisScale
 from lib.region import promising_region
 from lib.sweep import finish_sweep
+from lib.view_state import AxisScale
 
 # 20 runs; the 5 kept ones (k*) use lr between 1e-3 and 5e-3 and mostly adam
 LR_KEPT = [1e-3, 2e-3, 5e-3, 1e-3, 5e-3]

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.filters import Threshold, kept_mask
-from lib.parcoords import RUN_ORDER, ViewState, colour_options, default_axes, from_query, to_query
+from lib.parcoords import colour_options, default_axes
 from lib.selection import Choices
 from lib.sweep import Sweep
 from lib.ui import current_choices, load_generation, loaded_sweep, set_choices
@@ -33,6 +33,7 @@ from lib.view_controls import (
     step_label,
     threshold_for,
 )
+from lib.view_state import RUN_ORDER, ViewState, from_query, to_query
 
 VIEW_KEY = "parallel.view"
 WRITTEN_KEY = "parallel.written_query"

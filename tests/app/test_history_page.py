@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from lib.parcoords import compact_number
+from lib.axis_format import compact_number
 from tests.app.conftest import assert_drawn, figures, open_page, page_text
 
 
