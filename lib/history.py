@@ -20,7 +20,7 @@ from lib.axis_format import compact_number
 from lib.columns import Direction, Kind
 from lib.filters import best_percent_mask, level_labels, reads_as_numbers, real_numbers
 from lib.parcoords import EncodedAxis, encode_column
-from lib.style import FONT, QUALITATIVE
+from lib.style import QUALITATIVE, base_layout
 from lib.sweep import RUN_CREATED, RUN_NAME, RUN_STATE, RUN_SWEEP, Sweep
 
 NO_SWEEP = "no sweep"
@@ -229,11 +229,7 @@ def _join(items: Sequence[str]) -> str:
 
 def _layout(height: int) -> dict:
     return {
-        "height": height,
-        "margin": {"l": 72, "r": 24, "t": 56, "b": 52},
-        "font": {"family": FONT, "size": 12, "color": "#31333f"},
-        "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "rgba(0,0,0,0)",
+        **base_layout(height, {"l": 72, "r": 24, "t": 56, "b": 52}),
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0},
         "hovermode": "closest",
     }

@@ -41,7 +41,14 @@ from lib.filters import (
     reads_as_numbers,
     real_numbers,
 )
-from lib.style import FONT, MISSING_COLOUR, PLAIN_LINE_COLOUR, QUALITATIVE, SEQUENTIAL, UNSELECTED_COLOUR
+from lib.style import (
+    MISSING_COLOUR,
+    PLAIN_LINE_COLOUR,
+    QUALITATIVE,
+    SEQUENTIAL,
+    UNSELECTED_COLOUR,
+    base_layout,
+)
 from lib.sweep import RUN_CREATED, Sweep
 from lib.view_state import RUN_ORDER, AxisScale, ViewState
 
@@ -566,13 +573,8 @@ def _axis_notes(axis: EncodedAxis, scales: Mapping[str, AxisScale]) -> list[str]
 
 def _layout(n_axes: int, colour_bar: bool) -> dict:
     tilted = n_axes > 7
-    return {
-        "height": 520 if tilted else 480,
-        "margin": {"l": 80, "r": 130 if colour_bar else 80, "t": 110 if tilted else 80, "b": 40},
-        "font": {"family": FONT, "size": 12, "color": "#31333f"},
-        "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "rgba(0,0,0,0)",
-    }
+    margin = {"l": 80, "r": 130 if colour_bar else 80, "t": 110 if tilted else 80, "b": 40}
+    return base_layout(520 if tilted else 480, margin)
 
 
 def build_parcoords(

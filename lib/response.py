@@ -29,7 +29,7 @@ from lib.columns import Direction, Kind, infer_kind
 from lib.encoding import MISSING_LEVEL, category_labels, numeric_values
 from lib.filters import FALSE_LEVEL, TRUE_LEVEL, level_labels, real_numbers
 from lib.importance import MIN_RUNS, ForestSettings, forest_for, model_kind, subsample_rows
-from lib.style import FONT, PLAIN_LINE_COLOUR
+from lib.style import PLAIN_LINE_COLOUR, base_layout
 
 DEFAULT_GRID = 25  # points per numeric curve
 MAX_ICE_RUNS = 300  # runs whose lines make the band (and the mean); more cost time, not accuracy
@@ -532,11 +532,7 @@ def interaction_summary(pair: InteractionPair, metric: str) -> str:
 def _layout(title: str, height: int) -> dict:
     return {
         "title": {"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
-        "height": height,
-        "margin": {"l": 64, "r": 24, "t": 64, "b": 56},
-        "font": {"family": FONT, "size": 12, "color": "#31333f"},
-        "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "rgba(0,0,0,0)",
+        **base_layout(height, {"l": 64, "r": 24, "t": 64, "b": 56}),
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
         "hovermode": "closest",
     }
