@@ -300,12 +300,7 @@ def _summary_runtime(summary: Mapping[str, Any]) -> float | None:
         summary.get("_runtime"),
         wandb_block.get("runtime") if isinstance(wandb_block, dict) else None,
     ):
-        if (
-            isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and math.isfinite(value)
-            and value > 0
-        ):
+        if type(value) in (int, float) and math.isfinite(value) and value > 0:  # bools are not runtimes
             return float(value)
     return None
 
