@@ -256,7 +256,10 @@ class TreeAverage(RegressorMixin, BaseEstimator):
         return True
 
     def fit(self, x: np.ndarray, y: np.ndarray) -> TreeAverage:
-        raise NotImplementedError("TreeAverage wraps a forest that is already fitted.")
+        """Refit the wrapped forest (scikit-learn's estimator contract); the response code passes a
+        forest that is already fitted and never calls this."""
+        self.forest.fit(x, y)
+        return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         rows = np.ascontiguousarray(x, dtype=np.float32)  # what the forest's own predict feeds its trees

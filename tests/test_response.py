@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from sklearn.base import clone
 
 from lib.columns import Direction, Kind, infer_kind
 from lib.importance import ForestSettings
@@ -286,3 +287,12 @@ def test_demo_momentum_exists_only_for_sgd_and_workers_do_not_matter(demo_shape)
     assert shape.interaction is not None
     for curve in shape.curves:
         response_figure(curve, sweep.runs, "val_accuracy", Direction.MAXIMIZE)
+
+
+def test_tree_average_fit_refits_the_wrapped_forest(model) -> None:
+    forest = clone(model.forest)
+    y = np.nan_to_num(model.matrix[:, 0]) * 2.0 + 1.0
+    wrapped = TreeAverage(forest).fit(model.matrix, y)
+    np.testing.assert_allclose(
+        wrapped.predict(model.matrix[:50]), forest.predict(model.matrix[:50]), rtol=1e-12
+    )
