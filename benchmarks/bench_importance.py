@@ -15,6 +15,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _timing import best_of
+
 from lib.columns import infer_kind
 from lib.importance import importance_report
 
@@ -34,11 +36,7 @@ def synthetic_sweep(n_runs: int, n_params: int, seed: int = 0) -> tuple[pd.DataF
 
 
 def timed(label: str, fn, repeat: int = 1):
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
+    result, best = best_of(fn, repeat)
     print(f"{label:<58} {best * 1000:9.0f} ms")
     return result, best
 

@@ -8,15 +8,14 @@ Run: OMP_NUM_THREADS=1 python benchmarks/bench_insights.py
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _timing import timed
 
 from lib.columns import Direction
 from lib.filters import best_percent_mask
@@ -26,8 +25,6 @@ from lib.noise import config_means, effect_sizes, repeat_groups, seed_columns, s
 from lib.separation import best_runs_separation
 from lib.sources.demo import load_demo
 from lib.sweep import Sweep, finish_sweep
-
-T = TypeVar("T")
 
 
 def synthetic_sweep(n_configs: int, seeds: int = 3, seed: int = 0) -> Sweep:
@@ -54,16 +51,6 @@ def synthetic_sweep(n_configs: int, seeds: int = 3, seed: int = 0) -> Sweep:
     return finish_sweep(
         runs, params=params, metrics=["score"], source="synthetic", skipped=[], sweep_configs={}
     )
-
-
-def timed(label: str, fn: Callable[[], T], repeat: int = 3) -> T:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    print(f"  {label:<40} {best * 1000:8.0f} ms")
-    return result  # type: ignore[return-value]
 
 
 def bench(name: str, sweep: Sweep, metric: str) -> None:

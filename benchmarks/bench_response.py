@@ -7,15 +7,14 @@ Run: OMP_NUM_THREADS=1 python benchmarks/bench_response.py
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _timing import timed
 
 from lib.columns import infer_kind
 from lib.response import (
@@ -26,7 +25,6 @@ from lib.response import (
     response_shape,
 )
 
-T = TypeVar("T")
 TOP = ["p00", "p01", "p02", "p03", "p04"]
 
 
@@ -42,16 +40,6 @@ def synthetic_sweep(n_runs: int, n_params: int, seed: int = 0) -> tuple[pd.DataF
     y += 4 * (runs["p02"] - 0.5) * (runs["p03"] - 0.5) * 4 + 1.5 * runs["p04"]
     runs["metric"] = y + rng.normal(0, 0.3, n_runs)
     return runs, [c for c in runs.columns if c != "metric"]
-
-
-def timed(label: str, fn: Callable[[], T], repeat: int = 3) -> T:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    print(f"  {label:<44} {best * 1000:8.0f} ms")
-    return result  # type: ignore[return-value]
 
 
 def bench(n_runs: int, n_params: int) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from lib.axis_format import compact_number
-from lib.filters import Threshold, column_extent, column_levels, reads_as_numbers
+from lib.filters import Threshold, column_extent, reads_as_numbers
 from lib.parcoords import resolved_scale
 from lib.sweep import Sweep
 from lib.view_state import AxisScale, ViewState
@@ -94,7 +94,3 @@ def threshold_for(state: ViewState, column: str) -> Threshold | None:
 def filter_candidates(sweep: Sweep) -> list[str]:
     """Parameters a user may filter on: analysable ones first, then the rest."""
     return [*sweep.analysable_params, *(p for p in sweep.params if p not in sweep.analysable_params)]
-
-
-def level_options(sweep: Sweep, column: str) -> list[str]:
-    return column_levels(sweep, column)

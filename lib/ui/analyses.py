@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from lib.columns import Kind
+from lib.columns import Direction, Kind
 from lib.fanova import FanovaReport, fanova_report
 from lib.fingerprint import frame_fingerprint
 from lib.importance import ForestSettings
@@ -92,29 +92,56 @@ class SeedNoise:
 
 
 def sweep_noise(sweep: Sweep, metric: str) -> SeedNoise:
-    """Runs sharing every analysed parameter but the seed, and the metric's spread among them."""
+    """Runs sharing every analysed parameter but the seed, and the metric's spread among them
+    (cached: widget changes that keep the runs do not regroup them)."""
     seeds = seed_columns(sweep)
     params = [p for p in sweep.analysable_params if p not in seeds]
-    groups = repeat_groups(sweep.runs, params, seeds)
-    report = seed_noise(sweep.runs, params, metric, seed_cols=seeds, direction=sweep.direction(metric))
-    return SeedNoise(seeds, groups, report)
+    runs = sweep.runs[[*params, *seeds, metric]]
+    return _noise(
+        frame_fingerprint(runs), tuple(params), tuple(seeds), metric, sweep.direction(metric), _runs=runs
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _noise(
+    fingerprint: str,
+    params: tuple[str, ...],
+    seeds: tuple[str, ...],
+    metric: str,
+    direction: Direction,
+    _runs: pd.DataFrame,
+) -> SeedNoise:
+    groups = repeat_groups(_runs, list(params), list(seeds))
+    report = seed_noise(_runs, list(params), metric, seed_cols=list(seeds), direction=direction)
+    return SeedNoise(list(seeds), groups, report)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _effects(
-    fingerprint: str, params: tuple[str, ...], metric: str, kinds: tuple, _runs: pd.DataFrame
+    fingerprint: str,
+    params: tuple[str, ...],
+    seeds: tuple[str, ...],
+    metric: str,
+    kinds: tuple,
+    _runs: pd.DataFrame,
 ) -> pd.DataFrame:
-    return effect_sizes(_runs, list(params), metric, dict(kinds))
+    means = config_means(_runs, list(params), metric, list(seeds))
+    return effect_sizes(means, list(params), metric, dict(kinds))
 
 
 def effects_against_noise(sweep: Sweep, params: Sequence[str], metric: str, noise: SeedNoise) -> pd.DataFrame:
     """Each parameter's effect on the metric (range of its partial dependence), flagged when it is
     smaller than the seed noise; computed on per-configuration means so repeats do not count twice."""
     params = [p for p in params if p not in noise.seed_columns]
-    means = config_means(sweep.runs, params, metric, noise.seed_columns)
+    runs = sweep.runs[[*params, *noise.seed_columns, metric]]
     with st.spinner("Measuring effects against the seed noise…"):
         effects = _effects(
-            frame_fingerprint(means), tuple(params), metric, _kinds(sweep, params), _runs=means
+            frame_fingerprint(runs),
+            tuple(params),
+            tuple(noise.seed_columns),
+            metric,
+            _kinds(sweep, params),
+            _runs=runs,
         )
     return flag_noise(effects, noise.report.pooled_std)
 

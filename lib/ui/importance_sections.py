@@ -22,6 +22,7 @@ from lib.importance_view import (
 )
 from lib.separation import best_runs_separation, separation_vs_importance_sentence
 from lib.sweep import Sweep
+from lib.ui import metric_picker
 from lib.ui.analyses import SeedNoise, cached_fanova, effects_against_noise, per_configuration
 from lib.ui.parallel import kept_by_saved_view, saved_view
 
@@ -30,13 +31,8 @@ NOISE_COLUMN = "vs seed noise"
 
 def analysis_controls(sweep: Sweep) -> tuple[str, Method, int]:
     top = st.columns([2, 2, 1])
-    metric = top[0].selectbox(
-        "With respect to",
-        sweep.metrics,
-        index=sweep.metrics.index(sweep.default_metric or sweep.metrics[0]),
-        key="importance.metric",
-        format_func=lambda m: f"{m} ({sweep.direction(m).value})",
-    )
+    with top[0]:
+        metric = metric_picker(sweep, "importance.metric", "With respect to")
     method = top[1].selectbox(
         "Method",
         list(Method),

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from lib.filters import Threshold, kept_mask
+from lib.filters import Threshold, column_levels, kept_mask
 from lib.parcoords import colour_options, default_axes
 from lib.selection import Choices
 from lib.sweep import Sweep
@@ -23,7 +23,6 @@ from lib.ui import current_choices, load_generation, loaded_sweep, set_choices
 from lib.view_controls import (
     filter_candidates,
     initial_range,
-    level_options,
     levels_threshold,
     log_axes,
     numeric_axes,
@@ -204,7 +203,7 @@ def _parameter_thresholds(sweep: Sweep, start: ViewState) -> list[Threshold]:
         if numeric_axes(sweep, [column]):
             found.append(_range_slider(sweep, column, start, include_missing=True))
         else:
-            levels = level_options(sweep, column)
+            levels = column_levels(sweep, column)
             earlier = threshold_for(start, column)
             picked = st.multiselect(
                 column, levels, default=list(earlier.levels) if earlier else levels, key=_key(f"f.{column}")

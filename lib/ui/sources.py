@@ -232,7 +232,7 @@ def _optuna_url_panel() -> None:
         return
     roots = allowed_roots(os.environ, secrets_mapping(), Path.cwd())
     url = _listed_or_error(lambda: guard_storage_url(text, roots))
-    studies = _listed_or_error(lambda: list_studies(url)) if url else None
+    studies = _listed_or_error(lambda: _studies_at(url)) if url else None
     study = _study_picker(studies)
     if study is not None and st.button("Load study", type="primary"):
         load_into_session(lambda: load_optuna_study(url, study.name), f"the study {study.name!r}")
@@ -249,6 +249,12 @@ def _optuna_upload_panel() -> None:
         load_into_session(
             lambda: load_optuna_bytes(data, upload.name, study.name), f"the study {study.name!r}"
         )
+
+
+@st.cache_data(ttl=30, max_entries=8, show_spinner=False)
+def _studies_at(url: str) -> list[StudyInfo]:
+    """The studies of a storage, read once per half minute rather than on every rerun of the page."""
+    return list_studies(url)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
