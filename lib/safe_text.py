@@ -10,18 +10,29 @@ from __future__ import annotations
 
 import re
 
-# CommonMark lets a backslash escape any ASCII punctuation character; escaping all of them also
-# defeats GFM's bare-URL autolinks (`https\:\/\/`, `www\.`), Streamlit's `:material/x:` icons,
-# `:red[...]` colours and `$...$` maths.
+# CommonMark lets a backslash escape any ASCII punctuation character; escaping all of them defeats
+# links, images, HTML, headings, Streamlit's `:material/x:` icons, `:red[...]` colours and `$...$` maths.
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM's bare-URL autolinks (`https://x`, `www.x`, `a@b.x`) are found in the text *after* escapes are
+# undone (checked in Chromium), so escaping does not stop them: an invisible word joiner where such a
+# link would start does.
+_AUTOLINK_STARTS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 MAX_SHOWN = 300
+MAX_SENTENCE = 2_000  # a whole sentence that embeds names (the names inside are not capped)
 
 
 def md(value: object, *, limit: int = MAX_SHOWN) -> str:
     """`value` as literal text inside Markdown: one line, at most `limit` characters, nothing active."""
     text = one_line(str(value), limit=limit)
+    text = _AUTOLINK_STARTS.sub(WORD_JOINER, text)
     return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def md_sentence(text: str) -> str:
+    """A sentence Sweepscope wrote around names from data, with no formatting of its own, as literal text."""
+    return md(text, limit=MAX_SENTENCE)
 
 
 def one_line(text: str, *, limit: int = MAX_SHOWN) -> str:
