@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,7 @@ import yaml
 from lib.axis_format import compact_number
 from lib.columns import Direction, Kind, scalar_for_cell
 from lib.filters import best_first_positions, reads_as_numbers, real_numbers
+from lib.generated_code import comment_lines, python_literal, yaml_block, yaml_key
 from lib.sweep import RUN_SWEEP, Sweep
 
 DEFAULT_MARGIN = 0.1
@@ -45,7 +45,6 @@ METHODS = ("bayes", "random")
 CARRIED_KEYS = ("program", "command")
 DECISION_COLUMNS = ["parameter", "kind", "was", "now", "why"]
 LEFT_OUT = "(left out)"
-COMMENT_WIDTH = 100
 
 # What W&B documents for a sweep configuration (docs.wandb.ai, "Sweep configuration options").
 TOP_LEVEL_KEYS = frozenset(
@@ -262,7 +261,7 @@ def describe_spec(spec: Mapping[str, Any], max_levels: int = 8) -> str:
 
 
 def _describe_runs(sweep: Sweep, name: str) -> str:
-    values = sweep.runs[name].dropna()
+    values = sweep.runs[name].dropna() if name in sweep.runs else pd.Series(dtype=object)
     if values.empty:
         return "no run has a value"
     if reads_as_numbers(sweep, name):
@@ -643,32 +642,6 @@ def nest_parameters(entries: Iterable[tuple[tuple[str, ...], dict[str, Any]]]) -
     return tree
 
 
-def _yaml_key(key: str) -> str:
-    return yaml.safe_dump(key, width=10**9).splitlines()[0]
-
-
-class _SweepDumper(yaml.SafeDumper):
-    """Safe YAML with mappings as blocks and lists inline (`values: [16, 32]`)."""
-
-
-_SweepDumper.add_representer(
-    list, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
-)
-
-
-def _yaml_block(value: Any, indent: int) -> list[str]:
-    text = yaml.dump(
-        value, Dumper=_SweepDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=10**9
-    )
-    return [" " * indent + line for line in text.splitlines() if line != "..."]
-
-
-def _comment_lines(text: str, indent: int) -> list[str]:
-    pad = " " * indent
-    flat = " ".join(text.split())
-    return [f"{pad}# {line}" for line in textwrap.wrap(flat, COMMENT_WIDTH - indent - 2)]
-
-
 def _parameter_lines(
     tree: Mapping[str, Any], comments: Mapping[str, str], indent: int, prefix: str
 ) -> list[str]:
@@ -676,26 +649,26 @@ def _parameter_lines(
     for key, spec in tree.items():
         name = f"{prefix}{key}"
         if comments.get(name):
-            lines += _comment_lines(comments[name], indent)
-        lines.append(f"{' ' * indent}{_yaml_key(key)}:")
+            lines += comment_lines(comments[name], indent)
+        lines += yaml_key(key, indent)
         if _is_nested_spec(spec) and set(spec) == {"parameters"}:
             lines.append(f"{' ' * (indent + 2)}parameters:")
             lines += _parameter_lines(spec["parameters"], comments, indent + 4, f"{name}.")
         else:
-            lines += _yaml_block(spec, indent + 2)
+            lines += yaml_block(spec, indent + 2)
     return lines
 
 
 def to_yaml(config: Mapping[str, Any], *, header: str = "", comments: Mapping[str, str] | None = None) -> str:
     """The config as YAML for `wandb sweep`, `header` as leading comment lines and `comments[name]`
     above parameter `name` (dotted for nested ones). `yaml.safe_load` gives `config` back."""
-    lines = [line for text in header.splitlines() for line in _comment_lines(text, 0) or ["#"]]
+    lines = [line for text in header.splitlines() for line in comment_lines(text) or ["#"]]
     for key, value in config.items():
         if key == "parameters" and isinstance(value, Mapping):
             lines.append("parameters:")
             lines += _parameter_lines(value, comments or {}, 2, "")
         else:
-            lines += _yaml_block({key: value}, 0)
+            lines += yaml_block({key: value}, 0)
     return "\n".join(lines) + "\n"
 
 
@@ -889,32 +862,36 @@ def next_sweep_config(
 
 def _optuna_suggestion(plan: ParameterPlan) -> str | None:
     """The right-hand side that draws `plan`'s value in Optuna, or None if it has no equivalent."""
-    spec, name = plan.spec or {}, repr(plan.name)
+    spec, name = plan.spec or {}, python_literal(plan.name)
     distribution = spec_distribution(spec)
     if distribution == "constant":
-        return repr(spec["value"])
+        return python_literal(spec["value"])
     if distribution == "categorical":
         values = spec["values"]
         if all(isinstance(v, PLAIN_TYPES) for v in values):
-            return f"trial.suggest_categorical({name}, {values!r})"
+            return f"trial.suggest_categorical({name}, {python_literal(values)})"
         by_text = {json.dumps(v): v for v in values}
-        return f"{by_text!r}[trial.suggest_categorical({name}, {list(by_text)!r})]"
+        return (
+            f"{python_literal(by_text)}[trial.suggest_categorical({name}, {python_literal(list(by_text))})]"
+        )
     bounds = range_bounds(spec)
     if bounds is None:
         return None
     low, high = bounds
     if distribution == "int_uniform":
-        return f"trial.suggest_int({name}, {int(low)!r}, {int(high)!r}{', log=True' if plan.log else ''})"
-    log = distribution in LOG_DISTRIBUTIONS
-    return f"trial.suggest_float({name}, {low!r}, {high!r}{', log=True' if log else ''})"
+        return f"trial.suggest_int({name}, {int(low)}, {int(high)}{', log=True' if plan.log else ''})"
+    log = ", log=True" if distribution in LOG_DISTRIBUTIONS else ""
+    return f"trial.suggest_float({name}, {python_literal(low)}, {python_literal(high)}{log})"
 
 
 def _optuna_lines(plan: ParameterPlan, indent: int) -> list[str]:
     pad = " " * indent
     suggestion = _optuna_suggestion(plan)
     if suggestion is None:
-        return [f"{pad}# {plan.name}: {describe_spec(plan.spec or {})} has no Optuna equivalent here; set it"]
-    return [f"{pad}params[{plan.name!r}] = {suggestion}"]
+        return comment_lines(
+            f"{plan.name}: {describe_spec(plan.spec or {})} has no Optuna equivalent here; set it", indent
+        )
+    return [f"{pad}params[{python_literal(plan.name)}] = {suggestion}"]
 
 
 def optuna_snippet(next_sweep: NextSweep) -> str:
@@ -923,8 +900,12 @@ def optuna_snippet(next_sweep: NextSweep) -> str:
     written = [p for p in next_sweep.plans if p.spec is not None]
     names = {p.name for p in written}
     lines = [
-        f"# {line}" for line in textwrap.wrap(" ".join(next_sweep.origin.split()), COMMENT_WIDTH - 2)
-    ] + ["import optuna", "", "", "def suggest(trial: optuna.Trial) -> dict:"]
+        *comment_lines(next_sweep.origin),
+        "import optuna",
+        "",
+        "",
+        "def suggest(trial: optuna.Trial) -> dict:",
+    ]
     lines += ['    """Parameters by config name; dotted names are nested config keys."""', "    params = {}"]
     conditional = [p for p in written if p.condition is not None and p.condition.parameter in names]
     for plan in written:
@@ -932,7 +913,8 @@ def optuna_snippet(next_sweep: NextSweep) -> str:
             lines += _optuna_lines(plan, 4)
     for plan in conditional:
         assert plan.condition is not None
-        lines.append(f"    if params[{plan.condition.parameter!r}] in {list(plan.condition.levels)!r}:")
+        levels = python_literal(list(plan.condition.levels))
+        lines.append(f"    if params[{python_literal(plan.condition.parameter)}] in {levels}:")
         lines += _optuna_lines(plan, 8)
     lines += [
         "    return params",
@@ -940,10 +922,11 @@ def optuna_snippet(next_sweep: NextSweep) -> str:
         "",
         "def objective(trial: optuna.Trial) -> float:",
         "    params = suggest(trial)",
-        f"    return train_and_evaluate(params)  # your training: return {next_sweep.metric}",
+        *comment_lines(f"your training: return {next_sweep.metric}", 4),
+        "    return train_and_evaluate(params)",
         "",
         "",
-        f"study = optuna.create_study(direction={next_sweep.direction.value!r})",
+        f"study = optuna.create_study(direction={python_literal(next_sweep.direction.value)})",
         "# study.optimize(objective, n_trials=50)",
     ]
     return "\n".join(lines) + "\n"
