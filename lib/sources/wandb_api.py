@@ -34,6 +34,17 @@ from urllib.parse import quote, unquote, urlsplit
 
 from lib.columns import Direction, Kind, infer_kind
 from lib.sources.errors import SourceError
+from lib.sources.snapshot_claims import CLAIM_NOTE, FROM_SNAPSHOT, snapshot_source, spec_fields
+from lib.sources.snapshot_claims import describe_age as describe_age  # re-exported
+from lib.sources.wandb_hosts import (
+    DEFAULT_API_URL,
+    FORGE_API_URL,
+    THAT_SERVERS_KEY_PAGE,
+    choose_key,
+    configured_base_url,
+    ensure_key_may_go,
+    may_be_named,
+)
 from lib.sweep import (
     CRASHED,
     FAILED,
@@ -46,13 +57,12 @@ from lib.sweep import (
     finish_sweep,
     sweep_from_records,
 )
-from lib.wandb_auth import WHERE_TO_PUT_A_KEY, credential_digest, resolve_api_key, scrub
+from lib.wandb_auth import WHERE_TO_PUT_A_KEY, credential_digest, scrub
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None], None]
 
-DEFAULT_API_URL = "https://api.wandb.ai"
 DEFAULT_TIMEOUT = 30.0  # seconds, for each request
 DEFAULT_PER_PAGE = 500
 MAX_SWEEP_CONFIGS = 20  # sweep configs read when loading a whole project
@@ -66,7 +76,7 @@ CLOUD_APP_HOSTS = {
     "www.wandb.ai": DEFAULT_API_URL,
     "app.wandb.ai": DEFAULT_API_URL,
     "api.wandb.ai": DEFAULT_API_URL,
-    "forge.coreweave.com": "https://api.forge.coreweave.com",
+    "forge.coreweave.com": FORGE_API_URL,
 }
 FORGE_APP_PREFIX = "wandb"  # forge.coreweave.com/wandb/<entity>/<project>
 # Pages of a project that name no narrower run set.
@@ -111,7 +121,7 @@ class WandbSpec:
 
     @property
     def label(self) -> str:
-        where = "" if self.base_url == DEFAULT_API_URL else f" on {urlsplit(self.base_url).netloc}"
+        where = "" if self.base_url == DEFAULT_API_URL else f" on {_server_name(self.base_url)}"
         if self.sweep_id:
             return f"{self.path} sweep {self.sweep_id}{where}"
         if self.run_id:
@@ -146,7 +156,7 @@ def parse_wandb_spec(text: str, default_base_url: str | None = None) -> WandbSpe
     stripped = text.strip()
     if not stripped:
         return None
-    base = (default_base_url or os.environ.get("WANDB_BASE_URL") or DEFAULT_API_URL).rstrip("/")
+    base = (default_base_url or "").rstrip("/") or configured_base_url()
     lowered = stripped.lower()
     if lowered.startswith("wandb://"):
         return _spec_from_parts(_segments(stripped[len("wandb://") :]), base, stripped, strict=True)
@@ -202,10 +212,20 @@ def _self_hosted_api_url(scheme: str, netloc: str) -> str:
     return f"{scheme}://{netloc}"
 
 
+def _server_name(base_url: str) -> str:
+    """The host for W&B's own or the configured server; a server the visitor named stays unnamed."""
+    return urlsplit(base_url).netloc if may_be_named(base_url) else "a self-hosted server"
+
+
+def key_page(base_url: str) -> str:
+    """Where to copy a key: a link for W&B's own or the configured server, words for any other."""
+    return f"{_app_url(base_url)}/authorize" if may_be_named(base_url) else THAT_SERVERS_KEY_PAGE
+
+
 def _app_url(base_url: str) -> str:
     if base_url == DEFAULT_API_URL:
         return "https://wandb.ai"
-    if base_url == CLOUD_APP_HOSTS["forge.coreweave.com"]:
+    if base_url == FORGE_API_URL:
         return f"https://forge.coreweave.com/{FORGE_APP_PREFIX}"
     return base_url.replace("://api.", "://app.", 1)
 
@@ -339,16 +359,17 @@ def translate_error(exc: BaseException, spec: WandbSpec, key: str, timeout: floa
     reason = _reason(exc, key)
     lowered = reason.lower()
     status = _http_status(exc, reason)
-    host = urlsplit(spec.base_url).netloc
+    named = may_be_named(spec.base_url)
+    host = urlsplit(spec.base_url).netloc if named else "That server"
     if "api key" in lowered and any(w in lowered for w in ("must have", "may only contain", "empty")):
         return BadApiKeyError(
             f"That W&B API key is not in the right form ({_first_sentence(reason)}). "
-            f"Copy it again from {_app_url(spec.base_url)}/authorize and paste the whole key."
+            f"Copy it again from {key_page(spec.base_url)} and paste the whole key."
         )
     if status == 401 or "not logged in" in lowered or "unauthorized" in lowered:
         return BadApiKeyError(
             f"{host} did not accept the W&B API key: it may be mistyped, revoked, or for another "
-            f"server. Copy a current key from {_app_url(spec.base_url)}/authorize."
+            f"server. Copy a current key from {key_page(spec.base_url)}."
         )
     if status == 403 or "permission denied" in lowered:
         return AccessDeniedError(
@@ -375,6 +396,8 @@ def translate_error(exc: BaseException, spec: WandbSpec, key: str, timeout: floa
             f"W&B has no project {spec.path} that this key can see. Check the entity (user or "
             "team) and project names; they are the first two parts after the host in the URL."
         )
+    if not named:
+        return _unnamed_server_failed(status)
     if "did not respond in time" in lowered or "timeout" in lowered or "deadline exceeded" in lowered:
         return WandbUnreachableError(
             f"{host} did not answer within {timeout:g} s. Check the network connection; if it "
@@ -392,6 +415,16 @@ def translate_error(exc: BaseException, spec: WandbSpec, key: str, timeout: floa
             f"{host} failed to answer (HTTP {status}). This is on W&B's side: try again in a few minutes."
         )
     return WandbServerError(f"W&B could not give {spec.label}: {reason or type(exc).__name__}.")
+
+
+def _unnamed_server_failed(status: int | None) -> WandbError:
+    """A server the visitor named: refused, unknown, silent or bad TLS read alike (no port probe)."""
+    if status is not None and status >= 500:
+        return WandbServerError(f"That server failed to answer (HTTP {status}). Try again in a few minutes.")
+    return WandbUnreachableError(
+        "Sweepscope got no usable answer from that server: it may be down, unreachable from here, "
+        "too slow, or not a W&B server. Check the address you pasted."
+    )
 
 
 def _first_sentence(text: str) -> str:
@@ -431,25 +464,29 @@ def load_wandb(
 
 
 def load_wandb_source(text: str, env: Mapping[str, str] | None = None) -> Sweep:
-    """`load_source`'s route for W&B references: the key comes from WANDB_API_KEY."""
-    spec = _as_spec(text)
-    key = resolve_api_key(None, None, os.environ if env is None else env)
+    """`load_source`'s route for W&B references: WANDB_API_KEY, and only for the configured server.
+
+    `env` stands in for the environment (the key, WANDB_BASE_URL and the http allowance).
+    """
+    env = os.environ if env is None else env
+    spec = _as_spec(text, configured_base_url(env))
+    choice = choose_key(spec.base_url, None, None, env)
     bare = "://" not in text  # also a local path that does not exist: say so in the errors
     hint = f"Nothing exists at the path {text.strip()!r}, so it is read as the W&B project {spec.label}. "
-    if key is None:
+    if choice is None:
         raise NoApiKeyError((hint if bare else "") + WHERE_TO_PUT_A_KEY)
     try:
-        return load_wandb(spec, key)
+        return load_wandb(spec, choice.key)
     except ProjectNotFoundError as error:
         if bare:
             raise ProjectNotFoundError(hint + str(error)) from None
         raise
 
 
-def _as_spec(spec: WandbSpec | str) -> WandbSpec:
+def _as_spec(spec: WandbSpec | str, default_base_url: str | None = None) -> WandbSpec:
     if isinstance(spec, WandbSpec):
         return spec
-    parsed = parse_wandb_spec(spec)
+    parsed = parse_wandb_spec(spec, default_base_url)
     if parsed is None:
         raise SourceError(
             f"{spec!r} is not a W&B project or sweep. Paste entity/project, entity/project/sweep_id "
@@ -476,6 +513,7 @@ def fetch_sweep(
         raise NoApiKeyError(WHERE_TO_PUT_A_KEY)
     if digest != credential_digest(_key):
         raise ValueError("digest must be credential_digest(key) of the key passed with it")
+    ensure_key_may_go(spec.base_url, _key)  # before any request, whoever the caller is
     fetched_at = datetime.now(UTC)
     logger.info("Fetching %s from W&B", spec.label)
     with _translated(spec, _key, timeout):
@@ -788,18 +826,6 @@ def fetched_at(sweep: Sweep) -> datetime | None:
     return _parse_time(sweep.runs.attrs.get(FETCHED_AT))
 
 
-def describe_age(when: datetime, now: datetime | None = None) -> str:
-    """'fetched 5 minutes ago (2025-03-17 14:33 UTC)': how old the data on the page is."""
-    now = now or datetime.now(UTC)
-    seconds = max(0.0, (now - when).total_seconds())
-    stamp = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            count = int(seconds // size)
-            return f"fetched {count} {unit}{'s' if count > 1 else ''} ago ({stamp})"
-    return f"fetched just now ({stamp})"
-
-
 SNAPSHOT_KEY = b"sweepscope.snapshot"
 SNAPSHOT_VERSION = 1
 _KIND_VALUES = frozenset(k.value for k in Kind)
@@ -931,12 +957,12 @@ def snapshot_info(path: str | Path) -> SnapshotInfo:
     meta = _read_snapshot_meta(Path(path))
     import pyarrow.parquet as pq
 
-    spec = meta.get("spec")
+    fields = spec_fields(meta.get("spec"))
     return SnapshotInfo(
-        source=str(meta.get("source", "")),
+        source=snapshot_source(fields),
         fetched_at=_parse_time(meta.get("fetched_at")),
         n_runs=pq.ParquetFile(path).metadata.num_rows,
-        spec=WandbSpec(**spec) if isinstance(spec, dict) else None,
+        spec=WandbSpec(**fields) if fields else None,  # what the file says: never fetched with a key
     )
 
 
@@ -955,7 +981,7 @@ def load_snapshot(path: str | Path) -> Sweep:
             frame[column] = (
                 frame[column].map(lambda v: json.loads(v) if isinstance(v, str) else None).astype(object)
             )
-    frame.attrs = {}
+    frame.attrs = {FROM_SNAPSHOT: True}
     if meta.get("fetched_at"):
         frame.attrs[FETCHED_AT] = meta["fetched_at"]
     return Sweep(
@@ -963,12 +989,12 @@ def load_snapshot(path: str | Path) -> Sweep:
         params=[p for p in meta.get("params", []) if p in frame],
         metrics=[m for m in meta.get("metrics", []) if m in frame],
         skipped=[(str(a), str(b)) for a, b in meta.get("skipped", [])],
-        source=f"{meta.get('source', '')} (snapshot)",
+        source=snapshot_source(spec_fields(meta.get("spec"))),
         kinds={k: Kind(v) for k, v in meta.get("kinds", {}).items() if v in _KIND_VALUES},
         directions={k: Direction(v) for k, v in meta.get("directions", {}).items() if v in _DIRECTION_VALUES},
         primary_metric=meta.get("primary_metric") if meta.get("primary_metric") in frame else None,
         sweep_configs=meta.get("sweep_configs", {}),
-        notes=list(meta.get("notes", [])),
+        notes=[CLAIM_NOTE, *(str(n) for n in meta.get("notes", []) if isinstance(n, str))],
     )
 
 

@@ -1,8 +1,9 @@
 """The load page's source panels: one function per way in, each ending in `load_into_session`.
 
-The W&B key is read from the page's password field (this browser session only), the app's secrets
-or the environment, in that order; it is passed to the fetch as an unhashed argument, so the cache
-is keyed on its digest and never holds it.
+The W&B key is the one typed in the page's password field (this browser session only), or for the
+configured W&B server only, the app's secrets or the environment (`lib.sources.wandb_hosts`).
+Fetched sweeps are cached on the key's digest, never the key (`lib.sources.wandb_cache`).
+Everything shown that came from data or from the visitor goes through `md`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import streamlit as st
 
 from lib.paths import allowed_roots, guard_storage_url, resolve_allowed
+from lib.safe_text import md
 from lib.sources import SourceError, load_source, load_upload
 from lib.sources.archive import load_wandb_zip
 from lib.sources.optuna_study import (
@@ -26,25 +28,31 @@ from lib.sources.optuna_study import (
     load_optuna_bytes,
     load_optuna_study,
 )
+from lib.sources.snapshot_claims import describe_claimed_age, is_from_snapshot
 from lib.sources.wandb_api import (
     IncompleteFetchError,
     WandbSpec,
     describe_age,
     fetch_sweep,
     fetched_at,
+    key_page,
     parse_wandb_spec,
     snapshot_bytes,
 )
+from lib.sources.wandb_cache import FetchedSweeps
+from lib.sources.wandb_hosts import KeyChoice, choose_key, configured_base_url, display_host
 from lib.sweep import Sweep
 from lib.ui import load_into_session, secrets_mapping, set_loaded_sweep
-from lib.wandb_auth import KEY_NAME, WHERE_TO_PUT_A_KEY, credential_digest, resolve_api_key
+from lib.wandb_auth import KEY_NAME, WHERE_TO_PUT_A_KEY, credential_digest
 
 log = logging.getLogger("sweepscope")
 
 PARTIAL_KEY = "load.wandb.partial"
-REFRESH_KEY = "load.wandb.refresh"
 WANDB_SPEC_KEY = "load.wandb.loaded_spec"
 FETCH_TTL_SECONDS = 15 * 60
+MESSAGE_LIMIT = 1500  # characters of an error message shown
+# One store per server process, shared by its sessions; an entry is reachable only with its key.
+FETCHED = FetchedSweeps(ttl_seconds=FETCH_TTL_SECONDS, max_entries=16, max_bytes=256 * 2**20)
 
 
 def demo_panel() -> None:
@@ -61,7 +69,7 @@ def path_panel() -> None:
     )
     text = st.text_input("Path", placeholder="wandb  or  exports/runs.csv", key="load.path")
     if st.button("Load path", type="primary", disabled=not text):
-        load_into_session(lambda: load_source(resolve_allowed(text, roots)), text)
+        load_into_session(lambda: load_source(resolve_allowed(text, roots)), md(text))
 
 
 def table_upload_panel() -> None:
@@ -71,14 +79,14 @@ def table_upload_panel() -> None:
     )
     upload = st.file_uploader("Runs table", type=["csv", "tsv", "txt", "parquet", "pq"], key="load.table")
     if upload is not None and st.button("Load table", type="primary"):
-        load_into_session(lambda: load_upload(upload.getvalue(), upload.name), upload.name)
+        load_into_session(lambda: load_upload(upload.getvalue(), upload.name), md(upload.name))
 
 
 def zip_upload_panel() -> None:
     st.caption("Zip your wandb/ folder (online and offline runs) and upload it; nothing in it is executed.")
     upload = st.file_uploader("Zipped wandb/ folder", type=["zip"], key="load.zip")
     if upload is not None and st.button("Load zip", type="primary"):
-        load_into_session(lambda: load_wandb_zip(upload.getvalue(), name=upload.name), upload.name)
+        load_into_session(lambda: load_wandb_zip(upload.getvalue(), name=upload.name), md(upload.name))
 
 
 # ---------------------------------------------------------------------------------------------- W&B
@@ -100,7 +108,7 @@ def wandb_panel() -> None:
         key="load.wandb.key",
         help="Kept only for this browser session: never shown, logged, cached or written to disk.",
     )
-    st.caption(_key_origin(field))
+    st.caption(_key_origin(text, field))
     fetch, refresh = st.columns([1, 1])
     if fetch.button("Fetch from W&B", type="primary", disabled=not text.strip()):
         _fetch_into_session(text, field, fresh=False)
@@ -109,70 +117,83 @@ def wandb_panel() -> None:
     _offer_partial_fetch()
 
 
-def _key_origin(field: str) -> str:
-    if field.strip():
+def _key_origin(text: str, field: str) -> str:
+    """Which key a fetch would send: never advertises the deployment's key for another server."""
+    try:
+        spec = parse_wandb_spec(text) if text.strip() else None
+        choice = choose_key(spec.base_url if spec else configured_base_url(), field, secrets_mapping(), None)
+    except SourceError:
+        return "Type your W&B API key for that server above: this deployment's key is not sent to it."
+    if choice is None:
+        return f"No API key is configured: paste yours above (from {key_page(configured_base_url())})."
+    if choice.origin == "typed":
         return "Using the key typed above."
-    if resolve_api_key(None, secrets_mapping(), None):
-        return "Using the API key from the app's secrets."
-    if resolve_api_key(None, None, os.environ):
-        return f"Using the API key from the {KEY_NAME} environment variable."
-    return "No API key is configured: paste yours above (from https://wandb.ai/authorize)."
+    where = display_host(configured_base_url())
+    if choice.origin == "secrets":
+        return f"Using the API key from the app's secrets (sent only to {where})."
+    return f"Using the API key from the {KEY_NAME} environment variable (sent only to {where})."
 
 
 def _fetch_into_session(text: str, field: str, *, fresh: bool) -> None:
     spec = _parsed_spec(text)
     if spec is None:
         return
-    key = resolve_api_key(field, secrets_mapping(), os.environ)
-    if key is None:
-        st.error(WHERE_TO_PUT_A_KEY, icon=":material/key:")
+    choice = _key_choice(spec, field)
+    if choice is None:
         return
-    if fresh:
-        st.session_state[REFRESH_KEY] = st.session_state.get(REFRESH_KEY, 0) + 1
     st.session_state.pop(PARTIAL_KEY, None)
-    if load_into_session(lambda: _fetch_with_progress(spec, key), spec.label):
+    if load_into_session(lambda: _fetch_with_progress(spec, choice.key, fresh=fresh), md(spec.label)):
         st.session_state[WANDB_SPEC_KEY] = spec
+
+
+def _key_choice(spec: WandbSpec, field: str) -> KeyChoice | None:
+    """The key this fetch may send (see `choose_key`); None after saying why there is none."""
+    try:
+        choice = choose_key(spec.base_url, field, secrets_mapping(), None)
+    except SourceError as error:
+        st.error(md(str(error), limit=MESSAGE_LIMIT), icon=":material/key:")
+        return None
+    if choice is None:
+        st.error(WHERE_TO_PUT_A_KEY, icon=":material/key:")
+    return choice
 
 
 def _parsed_spec(text: str) -> WandbSpec | None:
     try:
         spec = parse_wandb_spec(text)
     except SourceError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(md(str(error), limit=MESSAGE_LIMIT), icon=":material/error:")
         return None
     if spec is None:
         st.error(
-            f"{text.strip()!r} is not a W&B project or sweep. Paste entity/project, "
+            f"{md(repr(text.strip()))} is not a W&B project or sweep. Paste entity/project, "
             "entity/project/sweep_id or a W&B URL such as https://wandb.ai/entity/project/sweeps/abc123.",
             icon=":material/error:",
         )
     return spec
 
 
-def _fetch_with_progress(spec: WandbSpec, key: str) -> Sweep:
-    bar = st.progress(0.0, text=f"Asking W&B for {spec.label}…")
+def _fetch_with_progress(spec: WandbSpec, key: str, *, fresh: bool) -> Sweep:
+    """A cached copy unless `fresh`; else a fetch drawing its progress bar, then cached."""
+    digest = credential_digest(key)
+    cached = None if fresh else FETCHED.get(spec, digest)
+    if cached is not None:
+        return cached
+    bar = st.progress(0.0, text=f"Asking W&B for {md(spec.label)}…")
 
     def progress(done: int, total: int | None) -> None:
         share = min(done / total, 1.0) if total else 0.0
         bar.progress(share, text=f"{done:,} of {total:,} runs" if total else f"{done:,} runs so far")
 
     try:
-        return _cached_fetch(
-            spec, credential_digest(key), st.session_state.get(REFRESH_KEY, 0), _key=key, _progress=progress
-        )
+        sweep = fetch_sweep(spec, digest, key, progress)
     except IncompleteFetchError as error:
         st.session_state[PARTIAL_KEY] = error.partial
         raise
     finally:
         bar.empty()
-
-
-@st.cache_data(ttl=FETCH_TTL_SECONDS, max_entries=16, show_spinner=False)
-def _cached_fetch(
-    spec: WandbSpec, digest: str, refresh: int, _key: str, _progress: Callable[[int, int | None], None]
-) -> Sweep:
-    """One entry per (sweep, credential, refresh): another visitor's key never reaches this entry."""
-    return fetch_sweep(spec, digest, _key, _progress)
+    FETCHED.put(spec, digest, sweep)
+    return sweep
 
 
 def _offer_partial_fetch() -> None:
@@ -192,6 +213,9 @@ def fetched_data_facts(sweep: Sweep) -> None:
     """For data from W&B: how old it is, and a snapshot to reopen offline."""
     when = fetched_at(sweep)
     if when is None:
+        return
+    if is_from_snapshot(sweep.runs.attrs):
+        st.caption(f"From a snapshot file: {describe_claimed_age(when)}. Fetch from W&B for current data.")
         return
     st.caption(f"Data {describe_age(when)}. Use Refresh on the W&B source to fetch it again.")
     spec = st.session_state.get(WANDB_SPEC_KEY)
@@ -235,7 +259,7 @@ def _optuna_url_panel() -> None:
     studies = _listed_or_error(lambda: _studies_at(url)) if url else None
     study = _study_picker(studies)
     if study is not None and st.button("Load study", type="primary"):
-        load_into_session(lambda: load_optuna_study(url, study.name), f"the study {study.name!r}")
+        load_into_session(lambda: load_optuna_study(url, study.name), f"the study {md(repr(study.name))}")
 
 
 def _optuna_upload_panel() -> None:
@@ -247,7 +271,7 @@ def _optuna_upload_panel() -> None:
     study = _study_picker(studies)
     if study is not None and st.button("Load study", type="primary"):
         load_into_session(
-            lambda: load_optuna_bytes(data, upload.name, study.name), f"the study {study.name!r}"
+            lambda: load_optuna_bytes(data, upload.name, study.name), f"the study {md(repr(study.name))}"
         )
 
 
@@ -266,7 +290,7 @@ def _listed_or_error(read: Callable[[], Any]) -> Any:
     try:
         return read()
     except SourceError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(md(str(error), limit=MESSAGE_LIMIT), icon=":material/error:")
     except Exception as error:
         log.exception("Unexpected error while opening an Optuna storage")
         st.error(

@@ -184,6 +184,9 @@ def clean_standin(standin: WandbStandin, monkeypatch: pytest.MonkeyPatch) -> Ite
     standin.failures.clear()
     standin.clear_requests()
     standin.missing_project_as_404 = True
+    # The stand-in is the server this deployment is configured for (so messages may name it);
+    # tests/sources/test_wandb_key_hosts.py covers servers that are not.
+    monkeypatch.setenv("WANDB_BASE_URL", standin.url)
     # wandb-core's waits between its (capped) retries: short here so failure tests are quick.
     monkeypatch.setattr(wandb_api, "RETRY_WAIT_SECONDS", (1.0, 1.0))  # the shortest it honours
     yield
@@ -477,14 +480,15 @@ def test_a_group_url_loads_the_group(standin: WandbStandin) -> None:
 def test_load_source_route_works_headless_with_the_environment_key(
     standin: WandbStandin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("WANDB_BASE_URL", standin.url)
-    sweep = load_wandb_source(f"wandb://alice/{MNIST}/{REAL_SWEEP}", env={"WANDB_API_KEY": KEY_ALICE})
+    configured = {"WANDB_BASE_URL": standin.url, "SWEEPSCOPE_ALLOW_HTTP_LOCALHOST": "1"}
+    env = {**configured, "WANDB_API_KEY": KEY_ALICE}
+    sweep = load_wandb_source(f"wandb://alice/{MNIST}/{REAL_SWEEP}", env=env)
     assert len(sweep.runs) == 5
     with pytest.raises(NoApiKeyError, match="WANDB_API_KEY") as no_key:
-        load_wandb_source("alice/no-such-folder", env={})
+        load_wandb_source("alice/no-such-folder", env=configured)
     assert "Nothing exists at the path 'alice/no-such-folder'" in str(no_key.value)
     with pytest.raises(ProjectNotFoundError, match="Nothing exists at the path 'alice/gone'"):
-        load_wandb_source("alice/gone", env={"WANDB_API_KEY": KEY_ALICE})
+        load_wandb_source("alice/gone", env=env)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -557,10 +561,11 @@ def test_a_brief_rate_limit_is_ridden_out(standin: WandbStandin) -> None:
     assert len(load_wandb(spec_on(standin, sweep_id=REAL_SWEEP), KEY_ALICE).runs) == 5
 
 
-def test_no_network_is_said_plainly() -> None:
-    spec = WandbSpec("alice", MNIST, base_url=closed_port_url())
+def test_no_network_is_said_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed = closed_port_url()
+    monkeypatch.setenv("WANDB_BASE_URL", closed)  # the configured server may be named
     with pytest.raises(WandbUnreachableError, match=r"cannot reach 127\.0\.0\.1") as raised:
-        load_wandb(spec, KEY_ALICE, timeout=10)
+        load_wandb(WandbSpec("alice", MNIST, base_url=closed), KEY_ALICE, timeout=10)
     assert_safe_error(raised.value, KEY_ALICE)
 
 
@@ -728,8 +733,10 @@ def test_a_snapshot_reopens_as_the_same_sweep_with_its_fetch_time(
     assert reopened.kinds == sweep.kinds and reopened.directions == sweep.directions
     assert reopened.primary_metric == sweep.primary_metric
     assert reopened.sweep_configs == sweep.sweep_configs
-    assert reopened.skipped == sweep.skipped and reopened.notes == sweep.notes
-    assert reopened.source.startswith(sweep.source)
+    assert reopened.skipped == sweep.skipped and reopened.notes[1:] == sweep.notes
+    assert reopened.notes[0].startswith("Opened from a snapshot file")
+    host = standin.url.split("://")[1]
+    assert reopened.source == f"W&B alice/{MNIST} on {host} (snapshot)"  # the configured server, named
     assert fetched_at(reopened) == fetched_at(sweep)
     info = snapshot_info(path)
     assert (info.n_runs, info.spec, info.fetched_at) == (len(sweep.runs), spec, fetched_at(sweep))
@@ -750,7 +757,7 @@ def test_a_snapshot_keeps_columns_of_mixed_types(tmp_path: Path) -> None:
     reopened = load_snapshot(save_snapshot(sweep, tmp_path / "mixed.parquet"))
     assert list(reopened.runs["layers"]) == [3, "auto", "[64, 32]"]
     assert list(reopened.runs["sched"]) == ["cosine", None, True]
-    assert math.isnan(reopened.runs.loc["b", "loss"]) and reopened.notes == sweep.notes
+    assert math.isnan(reopened.runs.loc["b", "loss"]) and reopened.notes[1:] == sweep.notes
     assert fetched_at(reopened) == datetime(2025, 3, 17, tzinfo=UTC)
 
 

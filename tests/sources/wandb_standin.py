@@ -9,12 +9,17 @@ lazy `LightweightRunFragment`), `Run`, `GetSweep` / `GetSweepLegacy`. Run `confi
 
 Failures are injected per operation (HTTP status, GraphQL `errors`, delays) and every request is
 recorded, with its Authorization header decoded, so tests can check what the client sent.
+
+The stand-in speaks plain http on 127.0.0.1, where Sweepscope sends a key only when the operator
+allows it: while it runs, it sets SWEEPSCOPE_ALLOW_HTTP_LOCALHOST=1 as such an operator would (and
+puts the previous value back when it stops). Tests of the refusal remove it themselves.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 import threading
 import time
@@ -52,6 +57,7 @@ PROJECT_NOT_FOUND = (404, "project not found")
 RATE_LIMITED = (429, "rate limit exceeded")
 SERVER_ERROR = (500, "internal server error")
 OTHER_OPERATION = "(not GraphQL)"
+ALLOW_HTTP_LOCALHOST = "SWEEPSCOPE_ALLOW_HTTP_LOCALHOST"  # lib.sources.wandb_hosts reads it
 
 
 @dataclass
@@ -186,6 +192,7 @@ class WandbStandin:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._allowance_before: str | None = None
 
     # set-up
     def add_project(self, entity: str, name: str, *, readers: Iterable[str] | None = None) -> StandinProject:
@@ -229,6 +236,8 @@ class WandbStandin:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
+        self._allowance_before = os.environ.get(ALLOW_HTTP_LOCALHOST)
+        os.environ[ALLOW_HTTP_LOCALHOST] = "1"
         return self
 
     def stop(self) -> None:
@@ -236,6 +245,10 @@ class WandbStandin:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+            if self._allowance_before is None:
+                os.environ.pop(ALLOW_HTTP_LOCALHOST, None)
+            else:
+                os.environ[ALLOW_HTTP_LOCALHOST] = self._allowance_before
 
     def __enter__(self) -> WandbStandin:
         return self.start()
