@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib import ui
 from lib.overview import best_run_summary, state_table, what_matters
+from lib.safe_text import md
 
 PAGE_CARDS = [
     (
@@ -44,7 +45,7 @@ def home() -> None:
         "the good runs are. It reads W&B projects, sweeps, folders and exports, runs tables and Optuna "
         "studies, and opens on a real demo sweep so you can try it with no account and no network."
     )
-    st.caption(f"Current sweep: {sweep.source}")
+    st.caption(f"Current sweep: {md(sweep.source)}")
     pages = st.columns(len(PAGE_CARDS))
     for column, (page, label, icon, blurb) in zip(pages, PAGE_CARDS, strict=True):
         with column.container(border=True):
@@ -56,7 +57,7 @@ def home() -> None:
         st.subheader("Runs by state")
         st.dataframe(state_table(sweep), hide_index=True, width="stretch")
         if sweep.sweep_ids:
-            st.caption(f"Sweeps: {', '.join(sweep.sweep_ids)}")
+            st.caption(f"Sweeps: {', '.join(md(s) for s in sweep.sweep_ids)}")
     with right:
         st.subheader("At a glance")
         if not sweep.metrics:
@@ -72,7 +73,7 @@ def home() -> None:
                 st.markdown(what_matters(ui.default_importance(sweep, metric)))
             summary = best_run_summary(sweep, metric)
             if summary is None:
-                st.warning(f"No run has a value for {metric}.")
+                st.warning(f"No run has a value for {md(metric)}.")
             else:
                 st.metric(summary.headline, summary.value_text, help=summary.help)
                 st.dataframe(summary.params, hide_index=True, width="stretch")

@@ -8,15 +8,16 @@ import pandas as pd
 
 from lib.columns import Direction
 from lib.importance import ImportanceReport
+from lib.safe_text import md
 from lib.sweep import RUN_NAME, RUN_STATE, Sweep
 
 
 @dataclass(frozen=True)
 class BestRun:
     run_id: str
-    headline: str  # "Best val_loss (minimize)"
+    headline: str  # "Best val_loss (minimize)", Markdown (names escaped)
     value_text: str
-    help: str
+    help: str  # Markdown (names escaped)
     params: pd.DataFrame  # parameter, value
 
 
@@ -49,9 +50,9 @@ def best_run_summary(sweep: Sweep, metric: str) -> BestRun | None:
     n_with_metric = int(sweep.runs[metric].notna().sum())
     return BestRun(
         run_id=run_id,
-        headline=f"Best {metric} ({sweep.direction(metric).value})",
+        headline=f"Best {md(metric)} ({sweep.direction(metric).value})",
         value_text=format_value(float(row[metric])),
-        help=f"Run {label}, best of {n_with_metric} runs that report {metric}.",
+        help=f"Run {md(label)}, best of {n_with_metric} runs that report {md(metric)}.",
         params=params,
     )
 
@@ -65,15 +66,16 @@ def state_table(sweep: Sweep) -> pd.DataFrame:
 
 
 def what_matters(report: ImportanceReport, top: int = 3) -> str:
-    """One sentence for the home page: the parameters that matter most, and how far to trust that."""
+    """One Markdown sentence for the home page (names escaped): the parameters that matter most, and how
+    far to trust that."""
     table = report.table.dropna(subset=["importance"])
     ranked = table[table["importance"] > 0].head(top)
     if ranked.empty or report.r2 is None:
-        return f"Too few runs with {report.metric} to say which parameters matter."
+        return f"Too few runs with {md(report.metric)} to say which parameters matter."
     shares = zip(ranked["parameter"], ranked["importance"], strict=True)
-    names = ", ".join(f"**{name}** ({share:.0%})" for name, share in shares)
+    names = ", ".join(f"**{md(name)}** ({share:.0%})" for name, share in shares)
     trust = "a rough ranking, see the warnings" if report.warnings else "good enough to rank them"
     return (
-        f"What matters most for {report.metric}: {names}. "
+        f"What matters most for {md(report.metric)}: {names}. "
         f"The forest's {report.r2_kind} R² is {report.r2:.2f}: {trust}."
     )

@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib import ui
 from lib.history import convergence_summary, history_figure, sampling_figure, sampling_summary, search_history
+from lib.safe_text import md_sentence
 
 ui.page_frame()
 sweep = ui.current_sweep()
@@ -15,14 +16,14 @@ ui.needs_metric_and_params(sweep)
 metric = ui.metric_picker(sweep, "history.metric")
 direction = sweep.direction(metric)
 history = search_history(sweep, metric)
-st.markdown(convergence_summary(history, metric, direction))
+st.markdown(md_sentence(convergence_summary(history, metric, direction)))
 st.plotly_chart(history_figure(history, metric, direction), width="stretch", key="history.metric_chart")
 
 st.subheader("What each sweep sampled")
 ranked = ui.importance_order(sweep, metric) or sweep.analysable_params
 shown = st.multiselect("Parameters", sweep.analysable_params, default=ranked[:4], key="history.params")
 for line in sampling_summary(sweep, shown):
-    st.markdown(f"- {line}")
+    st.markdown(f"- {md_sentence(line)}")
 if shown:
     st.plotly_chart(sampling_figure(sweep, shown, metric=metric), width="stretch", key="history.sampling")
     st.caption(

@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib import ui
 from lib.load_summary import skipped_table, source_facts
+from lib.safe_text import md, md_sentence
 from lib.selection import Choices, choices_from_column_table, column_table
 from lib.ui.sources import SOURCE_PANELS, fetched_data_facts
 
@@ -21,13 +22,13 @@ choices = ui.current_choices()
 generation = ui.load_generation()
 
 st.header("What was loaded")
-st.caption(loaded.source)
+st.caption(md(loaded.source))
 fetched_data_facts(loaded)
 facts = source_facts(loaded)
 for column, (label, value) in zip(st.columns(len(facts)), facts.items(), strict=True):
     column.metric(label, value)
 for note in loaded.notes:
-    st.info(note, icon=":material/info:")
+    st.info(md_sentence(note), icon=":material/info:")
 if loaded.skipped:
     with st.expander(f"{len(loaded.skipped)} item(s) not loaded, with the reason", expanded=True):
         st.dataframe(skipped_table(loaded), hide_index=True, width="stretch")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib import ui
 from lib.response import curve_summary, interaction_figure, interaction_summary, response_figure
+from lib.safe_text import md_sentence
 from lib.ui.analyses import cached_response
 
 ui.page_frame()
@@ -33,20 +34,20 @@ st.caption(
     + (f" Out-of-bag R² {shape.r2:.2f}." if shape.r2 is not None else "")
 )
 for note in shape.notes:
-    st.caption(note)
+    st.caption(md_sentence(note))
 columns = st.columns(2)
 for i, curve in enumerate(shape.curves):
     with columns[i % 2]:
         st.plotly_chart(
             response_figure(curve, sweep.runs, metric, direction), width="stretch", key=f"response.{i}"
         )
-        st.caption(curve_summary(curve, metric, direction))
+        st.caption(md_sentence(curve_summary(curve, metric, direction)))
 
 st.subheader("The pair that interacts most")
 if shape.interaction is None:
     st.caption("Too few parameters or runs to look for interactions.")
 else:
-    st.markdown(interaction_summary(shape.interaction, metric))
+    st.markdown(md_sentence(interaction_summary(shape.interaction, metric)))
     figure = interaction_figure(shape.interaction, metric, direction, sweep.runs)
     st.plotly_chart(figure, width="stretch", key="response.interaction")
     with st.expander("Every pair, strongest first"):

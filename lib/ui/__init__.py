@@ -20,6 +20,7 @@ import streamlit as st
 from lib.columns import Direction, Kind
 from lib.fingerprint import frame_fingerprint
 from lib.importance import ForestSettings, ImportanceReport, Method, importance_report
+from lib.safe_text import md, md_sentence
 from lib.selection import Choices, Role, apply_choices
 from lib.sources import SourceError, load_source
 from lib.sweep import Sweep, empty_sweep
@@ -87,7 +88,7 @@ def _sidebar_banner() -> None:
     sweep = current_sweep()
     with st.sidebar:
         st.caption("Current sweep")
-        st.markdown(f"**{sweep.source or 'Unnamed sweep'}**")
+        st.markdown(f"**{md(sweep.source) if sweep.source else 'Unnamed sweep'}**")
         st.caption(
             f"{len(sweep.runs):,} runs · {len(sweep.params)} parameters · {len(sweep.metrics)} metrics"
         )
@@ -139,15 +140,15 @@ def current_sweep() -> Sweep:
 def load_into_session(loader: Callable[[], Sweep], what: str) -> bool:
     """Run a loader; on success make its sweep current, on failure say why. Returns success."""
     try:
-        with st.spinner(f"Reading {what}…"):
+        with st.spinner(f"Reading {md(what)}…"):
             sweep = loader()
     except SourceError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(md_sentence(str(error)), icon=":material/error:")
         return False
     except Exception as error:
         log.exception("Unexpected error while reading %s", what)
         st.error(
-            f"Sweepscope could not read {what}: an unexpected {type(error).__name__}. "
+            f"Sweepscope could not read {md(what)}: an unexpected {type(error).__name__}. "
             "Check that it is a W&B folder, a runs table or a zip of a wandb/ folder.",
             icon=":material/error:",
         )

@@ -20,6 +20,7 @@ from lib.importance_view import (
     settings_text,
     trust_summary,
 )
+from lib.safe_text import md, md_sentence
 from lib.separation import best_runs_separation, separation_vs_importance_sentence
 from lib.sweep import Sweep
 from lib.ui import metric_picker
@@ -115,9 +116,9 @@ def _noise_mark(flag: object) -> str:
 
 def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSettings, unit: str) -> None:
     st.subheader("Can I trust this?")
-    st.markdown(trust_summary(report, unit))
+    st.markdown(md_sentence(trust_summary(report, unit)))
     for warning in report.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(md_sentence(warning), icon=":material/warning:")
     if not report.warnings:
         st.success(
             "The forest predicts unseen runs well enough to rank the parameters.", icon=":material/check:"
@@ -185,11 +186,11 @@ def best_runs_tab(
         groups=noise.groups if noise.known else None,
     )
     for warning in separation.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(md_sentence(warning), icon=":material/warning:")
     if separation.table.empty:
         return
     n_best = int(best_percent_mask(sweep.runs[metric], direction, percent).sum())
-    st.markdown(f"**{separation_vs_importance_sentence(separation.table, report.table)}**")
+    st.markdown(f"**{md_sentence(separation_vs_importance_sentence(separation.table, report.table))}**")
     st.dataframe(
         separation.table[["parameter", "separation", "top_summary"]],
         hide_index=True,
@@ -202,7 +203,7 @@ def best_runs_tab(
         },
     )
     st.caption(
-        f"The best {percent}% are {n_best} runs by {metric} (ties at the cut-off kept)"
+        f"The best {percent}% are {n_best} runs by {md(metric)} (ties at the cut-off kept)"
         + (", each configuration counted once." if noise.known else ".")
         + " Separation is the divergence above what a random set of that size shows, as shares."
     )
@@ -218,7 +219,7 @@ def fanova_tab(sweep: Sweep, params: Sequence[str], metric: str, seed: int) -> N
         return
     report = cached_fanova(sweep, params, metric, seed)
     for warning in report.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(md_sentence(warning), icon=":material/warning:")
     if report.table["variance_share"].notna().any():
         st.plotly_chart(variance_share_figure(report), width="stretch", key="importance.fanova_chart")
         r2 = f"out-of-bag R² = {report.r2:.2f}, " if report.r2 is not None else ""
@@ -226,9 +227,9 @@ def fanova_tab(sweep: Sweep, params: Sequence[str], metric: str, seed: int) -> N
 
 
 def noise_tab(sweep: Sweep, noise: SeedNoise, noise_flags: pd.DataFrame | None) -> None:
-    st.info(noise.report.message, icon=":material/info:")
+    st.info(md_sentence(noise.report.message), icon=":material/info:")
     for note in noise.report.notes:
-        st.caption(note)
+        st.caption(md_sentence(note))
     if not noise.known or noise_flags is None:
         return
     st.markdown(

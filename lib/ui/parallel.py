@@ -17,6 +17,7 @@ import streamlit as st
 
 from lib.filters import Threshold, column_levels, kept_mask
 from lib.parcoords import colour_options, default_axes
+from lib.safe_text import md
 from lib.selection import Choices
 from lib.sweep import Sweep
 from lib.ui import current_choices, load_generation, loaded_sweep, set_choices
@@ -154,7 +155,7 @@ def _log_picker(sweep: Sweep, start: ViewState, axes: list[str]) -> list[str]:
 
 def _best_percent(start: ViewState, metric: str) -> float | None:
     percent = st.slider(
-        f"Keep the best q% by {metric}",
+        f"Keep the best q% by {md(metric)}",
         min_value=1,
         max_value=100,
         value=int(start.best_percent or 100),
@@ -169,7 +170,7 @@ def _range_slider(sweep: Sweep, column: str, start: ViewState, *, include_missin
     if len(steps) < 2:
         return None
     picked = st.select_slider(
-        column,
+        md(column),
         options=steps,
         value=initial_range(threshold_for(start, column), steps),
         format_func=step_label,
@@ -206,7 +207,10 @@ def _parameter_thresholds(sweep: Sweep, start: ViewState) -> list[Threshold]:
             levels = column_levels(sweep, column)
             earlier = threshold_for(start, column)
             picked = st.multiselect(
-                column, levels, default=list(earlier.levels) if earlier else levels, key=_key(f"f.{column}")
+                md(column),
+                levels,
+                default=list(earlier.levels) if earlier else levels,
+                key=_key(f"f.{column}"),
             )
             found.append(levels_threshold(column, picked, levels))
     return [t for t in found if t is not None]
