@@ -8,6 +8,8 @@ from lib import ui
 from lib.filters import kept_runs_table
 from lib.parcoords import build_parcoords
 from lib.region import promising_region
+from lib.safe_text import md_sentence
+from lib.spreadsheet import to_safe_csv
 from lib.ui.parallel import remember_view, sidebar_controls, starting_view
 
 ui.page_frame()
@@ -26,7 +28,7 @@ state = sidebar_controls(sweep, start, order)
 remember_view(state)
 view = build_parcoords(sweep, state, importance_order=order)
 
-st.markdown(f"**{view.kept_text}** · {view.drawn_text}")
+st.markdown(f"**{view.kept_text}** · {view.drawn_text}")  # counts only, no names
 st.plotly_chart(view.figure, width="stretch", key="parallel.chart", config={"displaylogo": False})
 st.caption(
     "One line per run; the best runs are drawn on top. Filters set in the sidebar are drawn on the axes "
@@ -34,7 +36,7 @@ st.caption(
     "This view is in the address bar: copy the link to share it."
 )
 for note in view.notes:
-    st.caption(note)
+    st.caption(md_sentence(note))
 if view.abbreviated:
     with st.expander("Full axis names"):
         st.table({"axis": list(view.abbreviated), "column": list(view.abbreviated.values())})
@@ -44,7 +46,7 @@ st.subheader(f"Kept runs, best first ({len(kept_table):,})")
 st.dataframe(kept_table, width="stretch", height=320)
 st.download_button(
     "Download kept runs (CSV)",
-    data=lambda: kept_table.to_csv().encode(),
+    data=lambda: to_safe_csv(kept_table),
     file_name="kept_runs.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -55,7 +57,7 @@ if view.n_kept == 0 or view.n_kept == view.n_runs:
     st.caption("Set a filter or a best q% in the sidebar to compare the kept runs with all runs.")
 else:
     region = promising_region(sweep, view.kept, [a for a in view.axes if a in sweep.params], state.scales)
-    st.markdown("\n".join(f"- {line}" for line in region.summaries.values()))
+    st.markdown("\n".join(f"- {md_sentence(line)}" for line in region.summaries.values()))
     numeric, levels = st.columns(2, gap="large")
     numeric.caption("Numeric parameters: quantiles of the kept runs vs all runs (real units)")
     numeric.dataframe(region.numeric, hide_index=True, width="stretch")
