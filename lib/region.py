@@ -32,7 +32,8 @@ class Region:
     """`numeric`: one row per numeric parameter and group of runs ("kept", "all") with quantiles in
     real units; `levels`: one row per level of each categorical or boolean parameter with counts
     and shares among kept and all runs (shares of the runs in that group, missing included);
-    `summaries`: one line per parameter."""
+    `summaries`: one line of plain text per parameter, holding names and levels as the data has them
+    (not Markdown: show it through `lib.safe_text.md_sentence`)."""
 
     numeric: pd.DataFrame
     levels: pd.DataFrame

@@ -7,6 +7,7 @@ import streamlit as st
 from lib import ui
 from lib.filters import best_percent_mask, kept_summary
 from lib.next_sweep import NextSweepError, next_sweep_config, optuna_snippet
+from lib.safe_text import md, md_sentence
 from lib.ui.parallel import kept_by_saved_view
 
 ui.page_frame()
@@ -25,7 +26,7 @@ if kept is not None and st.toggle(
 ):
     selection = f"runs kept on the parallel-coordinates page ({kept_summary(kept)})"
 else:
-    percent = st.slider(f"Keep the best q% by {metric}", 1, 50, 10, key="next.percent")
+    percent = st.slider(f"Keep the best q% by {md(metric)}", 1, 50, 10, key="next.percent")
     kept = best_percent_mask(sweep.runs[metric], sweep.direction(metric), percent)
     selection = f"best {percent}% by {metric}"
 
@@ -44,11 +45,11 @@ try:
         margin=margin, method=method, selection=selection,
     )  # fmt: skip
 except NextSweepError as error:
-    st.info(str(error), icon=":material/info:")
+    st.info(md_sentence(str(error)), icon=":material/info:")
     st.stop()
 
 for problem in proposal.problems:
-    st.warning(problem, icon=":material/warning:")
+    st.warning(md_sentence(problem), icon=":material/warning:")
 wandb_tab, optuna_tab, why_tab = st.tabs(["W&B sweep (YAML)", "Optuna search space", "Why each parameter"])
 with wandb_tab:
     st.code(proposal.yaml, language="yaml")
