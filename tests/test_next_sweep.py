@@ -225,6 +225,12 @@ def test_caller_can_fix_parameters_by_name_or_value(sweep) -> None:
     assert decision(by_value, "dropout")["why"] == "fixed by you"
 
 
+def test_caller_can_fix_a_parameter_no_run_has_by_value(sweep) -> None:
+    result = next_sweep_config(sweep, good_mask(sweep), "loss", fixed={"warmup": 5})
+    assert spec_at(result.config, "warmup") == {"value": 5}
+    assert decision(result, "warmup")["was"] == "no run has a value"
+
+
 def test_dotted_names_are_written_nested(sweep) -> None:
     result = next_sweep_config(sweep, good_mask(sweep), "loss")
     spec = spec_at(result.config, "model", "hidden")

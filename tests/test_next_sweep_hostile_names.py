@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
 
 import numpy as np
 import optuna
@@ -13,7 +14,8 @@ import pytest
 import yaml
 
 from lib.columns import Kind
-from lib.next_sweep import NextSweep, flat_parameter_specs, next_sweep_config, optuna_snippet
+from lib.generated_code import python_literal
+from lib.next_sweep import NextSweep, flat_parameter_specs, next_sweep_config, optuna_snippet, to_yaml
 from lib.sweep import RUN_SWEEP, Sweep, finish_sweep
 
 N_RUNS = 24
@@ -209,3 +211,32 @@ def test_the_reported_metric_name_does_not_run_when_the_snippet_is_run() -> None
     assert only_real_line_breaks(code)
     assert assert_intended_module(code) == {"lr", "depth", "opt", "mom", "model.hidden"}
     assert "# your training: return val_loss import os; os.system('echo pwned') #" in code
+
+
+def test_to_yaml_keeps_hostile_keys_header_and_comments_as_data() -> None:
+    key, long_key = "k\u2028: 1", "x" * 1100
+    config = {
+        "method": "random",
+        "parameters": {key: {"values": ["\x85", "a\u202eb"]}, "m": {"parameters": {long_key: {"value": 1}}}},
+    }
+    text = to_yaml(
+        config, header="one\u2028import: evil\x00", comments={key: "why\nnot: this", f"m.{long_key}": "l"}
+    )
+    assert only_real_line_breaks(text) and yaml.safe_load(text) == config
+    comments = [line for line in text.split("\n") if line.lstrip().startswith("#")]
+    assert comments == ["# one", "# import: evil", "  # why not: this", "      # l"]
+    assert "\\u202E" in text  # an invisible character shows as its escape
+
+
+@pytest.mark.parametrize(
+    "value", [math.inf, -math.inf, -0.0, [1.5, None, True, 'a\u2028\'"\\"""'], {"k\n": (1,), 2: ()}]
+)
+def test_python_literals_evaluate_back_to_the_value(value: object) -> None:
+    text = python_literal(value)
+    assert only_real_line_breaks(text)
+    assert eval(text, {"__builtins__": {"float": float}}) == value
+
+
+def test_python_literal_of_other_values_is_their_text() -> None:
+    assert python_literal(object) == repr(str(object))
+    assert math.isnan(eval(python_literal(math.nan), {"__builtins__": {"float": float}}))
