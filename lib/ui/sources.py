@@ -3,7 +3,8 @@
 The W&B key is the one typed in the page's password field (this browser session only), or for the
 configured W&B server only, the app's secrets or the environment (`lib.sources.wandb_hosts`).
 Fetched sweeps are cached on the key's digest, never the key (`lib.sources.wandb_cache`).
-Everything shown that came from data or from the visitor goes through `md`.
+What is shown from data or typed by the visitor goes through `md` (`load_into_session` escapes
+what it is given itself).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 from lib.paths import allowed_roots, guard_storage_url, resolve_allowed
-from lib.safe_text import md
+from lib.safe_text import md, md_sentence
 from lib.sources import SourceError, load_source, load_upload
 from lib.sources.archive import load_wandb_zip
 from lib.sources.optuna_study import (
@@ -50,7 +51,6 @@ log = logging.getLogger("sweepscope")
 PARTIAL_KEY = "load.wandb.partial"
 WANDB_SPEC_KEY = "load.wandb.loaded_spec"
 FETCH_TTL_SECONDS = 15 * 60
-MESSAGE_LIMIT = 1500  # characters of an error message shown
 # One store per server process, shared by its sessions; an entry is reachable only with its key.
 FETCHED = FetchedSweeps(ttl_seconds=FETCH_TTL_SECONDS, max_entries=16, max_bytes=256 * 2**20)
 
@@ -69,7 +69,7 @@ def path_panel() -> None:
     )
     text = st.text_input("Path", placeholder="wandb  or  exports/runs.csv", key="load.path")
     if st.button("Load path", type="primary", disabled=not text):
-        load_into_session(lambda: load_source(resolve_allowed(text, roots)), md(text))
+        load_into_session(lambda: load_source(resolve_allowed(text, roots)), text)
 
 
 def table_upload_panel() -> None:
@@ -79,14 +79,14 @@ def table_upload_panel() -> None:
     )
     upload = st.file_uploader("Runs table", type=["csv", "tsv", "txt", "parquet", "pq"], key="load.table")
     if upload is not None and st.button("Load table", type="primary"):
-        load_into_session(lambda: load_upload(upload.getvalue(), upload.name), md(upload.name))
+        load_into_session(lambda: load_upload(upload.getvalue(), upload.name), upload.name)
 
 
 def zip_upload_panel() -> None:
     st.caption("Zip your wandb/ folder (online and offline runs) and upload it; nothing in it is executed.")
     upload = st.file_uploader("Zipped wandb/ folder", type=["zip"], key="load.zip")
     if upload is not None and st.button("Load zip", type="primary"):
-        load_into_session(lambda: load_wandb_zip(upload.getvalue(), name=upload.name), md(upload.name))
+        load_into_session(lambda: load_wandb_zip(upload.getvalue(), name=upload.name), upload.name)
 
 
 # ---------------------------------------------------------------------------------------------- W&B
@@ -142,7 +142,7 @@ def _fetch_into_session(text: str, field: str, *, fresh: bool) -> None:
     if choice is None:
         return
     st.session_state.pop(PARTIAL_KEY, None)
-    if load_into_session(lambda: _fetch_with_progress(spec, choice.key, fresh=fresh), md(spec.label)):
+    if load_into_session(lambda: _fetch_with_progress(spec, choice.key, fresh=fresh), spec.label):
         st.session_state[WANDB_SPEC_KEY] = spec
 
 
@@ -151,7 +151,7 @@ def _key_choice(spec: WandbSpec, field: str) -> KeyChoice | None:
     try:
         choice = choose_key(spec.base_url, field, secrets_mapping(), None)
     except SourceError as error:
-        st.error(md(str(error), limit=MESSAGE_LIMIT), icon=":material/key:")
+        st.error(md_sentence(str(error)), icon=":material/key:")
         return None
     if choice is None:
         st.error(WHERE_TO_PUT_A_KEY, icon=":material/key:")
@@ -162,7 +162,7 @@ def _parsed_spec(text: str) -> WandbSpec | None:
     try:
         spec = parse_wandb_spec(text)
     except SourceError as error:
-        st.error(md(str(error), limit=MESSAGE_LIMIT), icon=":material/error:")
+        st.error(md_sentence(str(error)), icon=":material/error:")
         return None
     if spec is None:
         st.error(
@@ -259,7 +259,7 @@ def _optuna_url_panel() -> None:
     studies = _listed_or_error(lambda: _studies_at(url)) if url else None
     study = _study_picker(studies)
     if study is not None and st.button("Load study", type="primary"):
-        load_into_session(lambda: load_optuna_study(url, study.name), f"the study {md(repr(study.name))}")
+        load_into_session(lambda: load_optuna_study(url, study.name), f"the study {study.name!r}")
 
 
 def _optuna_upload_panel() -> None:
@@ -271,7 +271,7 @@ def _optuna_upload_panel() -> None:
     study = _study_picker(studies)
     if study is not None and st.button("Load study", type="primary"):
         load_into_session(
-            lambda: load_optuna_bytes(data, upload.name, study.name), f"the study {md(repr(study.name))}"
+            lambda: load_optuna_bytes(data, upload.name, study.name), f"the study {study.name!r}"
         )
 
 
@@ -290,7 +290,7 @@ def _listed_or_error(read: Callable[[], Any]) -> Any:
     try:
         return read()
     except SourceError as error:
-        st.error(md(str(error), limit=MESSAGE_LIMIT), icon=":material/error:")
+        st.error(md_sentence(str(error)), icon=":material/error:")
     except Exception as error:
         log.exception("Unexpected error while opening an Optuna storage")
         st.error(
