@@ -1,8 +1,10 @@
+"""md(): text from data reads literally in Markdown; Chromium: tests/e2e/test_hostile_markdown.py."""
+
 import re
 
 import pytest
 
-from lib.safe_text import MAX_SHOWN, WORD_JOINER, md, md_sentence, one_line
+from lib.safe_text import MAX_SENTENCE, MAX_SHOWN, WORD_JOINER, md, md_sentence, one_line
 
 HOSTILE = [
     "[a](http://x.test)",
@@ -14,34 +16,53 @@ HOSTILE = [
     "x@y.test",
     ":material/key:",
     ":red[text]",
+    ":smile:",
     "$x^2$",
     "<img src=http://x.test/p.png>",
     "# x",
+    "- x",
+    "1. x",
+    "---",
     "&#60;img&#62;",
+    "&lt;b&gt;",
+    "_it_ *it* ~s~ `c`",
+    "\\[a](http://x.test)",
 ]
 
 
+def read_back(markdown: str) -> str:
+    """What a reader sees: escapes undone, word joiners invisible."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")
+
+
 @pytest.mark.parametrize("text", HOSTILE)
-def test_every_punctuation_character_is_escaped(text: str) -> None:
-    without_escapes = re.sub(r"\\[!-/:-@\[-`{-~]", "", md(text))
-    assert not re.search(r"[!-/:-@\[-`{-~]", without_escapes)
+def test_hostile_text_reads_back_literally(text: str) -> None:
+    assert read_back(md(text)) == text
 
 
-@pytest.mark.parametrize("text", ["https://x.test/a", "http://x", "www.x.test", "WwW.x", "a@b.test"])
-def test_bare_url_autolinks_are_broken(text: str) -> None:
-    # GFM finds bare URLs after undoing escapes, so the unescaped text must not hold one.
+@pytest.mark.parametrize("text", HOSTILE)
+def test_no_markdown_syntax_is_left_unescaped(text: str) -> None:
+    escaped = md(text)
+    assert not re.search(r"(?<!\\)[\[\]<>`*~$#]", escaped.replace("\\\\", "")), escaped
+    assert not re.match(r"[-+=]|\d+[.)]\s", escaped)
+
+
+@pytest.mark.parametrize(
+    "text", ["https://x.test/a", "http://x", "www.x.test", "WwW.x", "a@b.test", ":smile:", ":material/key:"]
+)
+def test_patterns_found_after_unescaping_are_broken(text: str) -> None:
+    # GFM autolinks, emoji and Streamlit's icons match the text once escapes are undone.
     literal = re.sub(r"\\(.)", r"\1", md(text))
-    assert not re.search(r"(?i)(https?://|www\.|@[\w-])", literal)
-    assert literal.replace(WORD_JOINER, "") == text
+    assert not re.search(r"(?i)(https?://|www\.|@[\w-]|:[\w+-]+:|:material/)", literal)
+
+
+def test_ordinary_names_keep_their_spelling() -> None:
+    for name in ["val_loss", "learning rate (log)", "sqlite:///a.db", "W&B export", "0.98", "flat: x"]:
+        assert md(name) == name
 
 
 def test_text_is_one_line_and_bounded() -> None:
-    assert "\n" not in md("a\nb\r\nc\u2028d")
-    assert md("a\nb") == "a b"
+    assert md("a\nb\r\nc\u2028d") == "a b c d"
     assert len(one_line("x" * 1000)) == MAX_SHOWN and one_line("x" * 1000).endswith("…")
-    assert len(md_sentence("word " * 1000)) <= 2_000
-
-
-def test_plain_names_are_unchanged() -> None:
-    assert md("learning rate") == "learning rate"
-    assert md("val_loss") == r"val\_loss"
+    assert len(md("x" * 1000)) == MAX_SHOWN
+    assert len(md_sentence("word " * 1000)) <= MAX_SENTENCE
