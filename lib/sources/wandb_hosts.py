@@ -142,7 +142,7 @@ def ensure_key_may_go(base_url: str, key: str, env: Mapping[str, str] | None = N
 def needs_a_typed_key(env: Mapping[str, str] | None = None) -> str:
     return (
         "Type your W&B API key for that server into the API key field (in code: pass it to load_wandb). "
-        f"A key configured for this deployment (secrets or {KEY_NAME}) is only ever sent to "
+        f"A key in .streamlit/secrets.toml or {KEY_NAME} is only ever sent to "
         f"{display_host(configured_base_url(env))}."
     )
 
