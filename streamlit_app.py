@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
+from lib.display_limits import capped_table
 from lib.overview import best_run_summary, state_table, what_matters
 from lib.safe_text import md
 
@@ -55,7 +56,7 @@ def home() -> None:
     left, right = st.columns([1, 2], gap="large")
     with left:
         st.subheader("Runs by state")
-        st.dataframe(state_table(sweep), hide_index=True, width="stretch")
+        st.dataframe(capped_table(state_table(sweep)).frame, hide_index=True, width="stretch")
         if sweep.sweep_ids:
             st.caption(f"Sweeps: {', '.join(md(s) for s in sweep.sweep_ids)}")
     with right:
@@ -76,7 +77,7 @@ def home() -> None:
                 st.warning(f"No run has a value for {md(metric)}.")
             else:
                 st.metric(summary.headline, summary.value_text, help=summary.help)
-                st.dataframe(summary.params, hide_index=True, width="stretch")
+                st.dataframe(capped_table(summary.params).frame, hide_index=True, width="stretch")
 
 
 if __name__ == "__main__":

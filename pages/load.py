@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
+from lib.display_limits import capped_table
 from lib.load_summary import skipped_table, source_facts
 from lib.safe_text import md, md_sentence
 from lib.selection import Choices, choices_from_column_table, column_table
@@ -31,7 +32,7 @@ for note in loaded.notes:
     st.info(md_sentence(note), icon=":material/info:")
 if loaded.skipped:
     with st.expander(f"{len(loaded.skipped)} item(s) not loaded, with the reason", expanded=True):
-        st.dataframe(skipped_table(loaded), hide_index=True, width="stretch")
+        st.dataframe(capped_table(skipped_table(loaded)).frame, hide_index=True, width="stretch")
 
 st.header("Which runs to include")
 filters = st.columns(3)
@@ -83,4 +84,7 @@ if updated != choices:
 
 st.header("Runs")
 st.caption(f"{len(sweep.runs):,} of {len(loaded.runs):,} runs included.")
-st.dataframe(sweep.runs, width="stretch")
+shown = capped_table(sweep.runs)
+if shown.note():
+    st.caption(shown.note())
+st.dataframe(shown.frame, width="stretch")

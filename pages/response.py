@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
+from lib.display_limits import capped_table
 from lib.response import curve_summary, interaction_figure, interaction_summary, response_figure
 from lib.safe_text import md_sentence
 from lib.ui.analyses import cached_response
@@ -51,4 +52,4 @@ else:
     figure = interaction_figure(shape.interaction, metric, direction, sweep.runs)
     st.plotly_chart(figure, width="stretch", key="response.interaction")
     with st.expander("Every pair, strongest first"):
-        st.dataframe(shape.interactions, hide_index=True, width="stretch")
+        st.dataframe(capped_table(shape.interactions).frame, hide_index=True, width="stretch")

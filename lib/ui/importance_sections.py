@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.columns import Kind
+from lib.display_limits import capped_table
 from lib.fanova import variance_share_figure
 from lib.filters import best_percent_mask
 from lib.importance import ForestSettings, ImportanceReport, Method, level_breakdown
@@ -49,7 +50,7 @@ def parameter_manager(sweep: Sweep) -> list[str]:
     with st.expander(f"Parameters analysed ({len(sweep.analysable_params)} of {len(sweep.params)})"):
         if not excluded.empty:
             st.caption("Left out by default, with the reason. Put any back below.")
-            st.dataframe(excluded, hide_index=True, width="stretch")
+            st.dataframe(capped_table(excluded).frame, hide_index=True, width="stretch")
         return st.multiselect(
             "Parameters in the model", sweep.params, default=sweep.analysable_params, key="importance.params"
         )
@@ -157,7 +158,10 @@ def _levels(sweep: Sweep, params: Sequence[str], metric: str) -> None:
         return
     st.subheader("Levels of a categorical parameter")
     chosen = st.selectbox("Parameter", categoricals, key="importance.levels")
-    st.dataframe(level_breakdown(sweep.runs, chosen, metric), hide_index=True, width="stretch")
+    levels = capped_table(level_breakdown(sweep.runs, chosen, metric))
+    st.dataframe(levels.frame, hide_index=True, width="stretch")
+    if levels.note():
+        st.caption(levels.note("levels"))
 
 
 def best_runs_tab(
@@ -192,7 +196,7 @@ def best_runs_tab(
     n_best = int(best_percent_mask(sweep.runs[metric], direction, percent).sum())
     st.markdown(f"**{md_sentence(separation_vs_importance_sentence(separation.table, report.table))}**")
     st.dataframe(
-        separation.table[["parameter", "separation", "top_summary"]],
+        capped_table(separation.table[["parameter", "separation", "top_summary"]]).frame,
         hide_index=True,
         width="stretch",
         column_config={
@@ -237,9 +241,12 @@ def noise_tab(sweep: Sweep, noise: SeedNoise, noise_flags: pd.DataFrame | None) 
         "the parameter's range, from the forest's partial dependence on per-configuration means) below "
         "the threshold could be seed luck alone."
     )
-    st.dataframe(noise_flags, hide_index=True, width="stretch")
+    st.dataframe(capped_table(noise_flags).frame, hide_index=True, width="stretch")
     with st.expander(f"The {noise.report.n_repeated} repeated configurations"):
-        st.dataframe(noise.report.table, hide_index=True, width="stretch")
+        repeated = capped_table(noise.report.table)
+        st.dataframe(repeated.frame, hide_index=True, width="stretch")
+        if repeated.note():
+            st.caption(repeated.note("configurations"))
 
 
 def noise_flags_for(
