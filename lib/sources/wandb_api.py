@@ -39,11 +39,14 @@ from lib.sources.snapshot_claims import describe_age as describe_age  # re-expor
 from lib.sources.wandb_hosts import (
     DEFAULT_API_URL,
     FORGE_API_URL,
-    THAT_SERVERS_KEY_PAGE,
+    FORGE_APP_PREFIX,
+    app_url,
     choose_key,
     configured_base_url,
     ensure_key_may_go,
+    key_page,
     may_be_named,
+    server_name,
 )
 from lib.sweep import (
     CRASHED,
@@ -78,7 +81,6 @@ CLOUD_APP_HOSTS = {
     "api.wandb.ai": DEFAULT_API_URL,
     "forge.coreweave.com": FORGE_API_URL,
 }
-FORGE_APP_PREFIX = "wandb"  # forge.coreweave.com/wandb/<entity>/<project>
 # Pages of a project that name no narrower run set.
 PROJECT_PAGES = frozenset(
     {"workspace", "table", "overview", "sweeps", "runs", "groups", "reports", "artifacts", "jobs"}
@@ -121,7 +123,7 @@ class WandbSpec:
 
     @property
     def label(self) -> str:
-        where = "" if self.base_url == DEFAULT_API_URL else f" on {_server_name(self.base_url)}"
+        where = "" if self.base_url == DEFAULT_API_URL else f" on {server_name(self.base_url)}"
         if self.sweep_id:
             return f"{self.path} sweep {self.sweep_id}{where}"
         if self.run_id:
@@ -133,7 +135,7 @@ class WandbSpec:
     @property
     def app_url(self) -> str:
         """The page of this spec in the W&B app, for a link."""
-        base = _app_url(self.base_url)
+        base = app_url(self.base_url)
         parts = [self.entity, self.project]
         if self.sweep_id:
             parts += ["sweeps", self.sweep_id]
@@ -210,24 +212,6 @@ def _self_hosted_api_url(scheme: str, netloc: str) -> str:
     if netloc.lower().startswith("app."):
         netloc = "api." + netloc[len("app.") :]
     return f"{scheme}://{netloc}"
-
-
-def _server_name(base_url: str) -> str:
-    """The host for W&B's own or the configured server; a server the visitor named stays unnamed."""
-    return urlsplit(base_url).netloc if may_be_named(base_url) else "a self-hosted server"
-
-
-def key_page(base_url: str) -> str:
-    """Where to copy a key: a link for W&B's own or the configured server, words for any other."""
-    return f"{_app_url(base_url)}/authorize" if may_be_named(base_url) else THAT_SERVERS_KEY_PAGE
-
-
-def _app_url(base_url: str) -> str:
-    if base_url == DEFAULT_API_URL:
-        return "https://wandb.ai"
-    if base_url == FORGE_API_URL:
-        return f"https://forge.coreweave.com/{FORGE_APP_PREFIX}"
-    return base_url.replace("://api.", "://app.", 1)
 
 
 def _spec_from_parts(parts: list[str], base_url: str, original: str, *, strict: bool) -> WandbSpec | None:

@@ -23,6 +23,7 @@ from lib.wandb_auth import KEY_NAME, resolve_api_key
 
 DEFAULT_API_URL = "https://api.wandb.ai"
 FORGE_API_URL = "https://api.forge.coreweave.com"
+FORGE_APP_PREFIX = "wandb"  # forge.coreweave.com/wandb/<entity>/<project>
 KNOWN_API_URLS = frozenset({DEFAULT_API_URL, FORGE_API_URL})  # fixed hosts, never chosen by a visitor
 BASE_URL_NAME = "WANDB_BASE_URL"
 ALLOW_HTTP_LOCALHOST = "SWEEPSCOPE_ALLOW_HTTP_LOCALHOST"
@@ -150,3 +151,21 @@ def needs_a_typed_key(env: Mapping[str, str] | None = None) -> str:
 def display_host(base_url: str) -> str:
     """The configured server's host, as words (no scheme, so not a link)."""
     return urlsplit(base_url).netloc or base_url
+
+
+def server_name(base_url: str) -> str:
+    """The host for W&B's own or the configured server; a server the visitor named stays unnamed."""
+    return urlsplit(base_url).netloc if may_be_named(base_url) else "a self-hosted server"
+
+
+def key_page(base_url: str) -> str:
+    """Where to copy a key: a link for W&B's own or the configured server, words for any other."""
+    return f"{app_url(base_url)}/authorize" if may_be_named(base_url) else THAT_SERVERS_KEY_PAGE
+
+
+def app_url(base_url: str) -> str:
+    if base_url == DEFAULT_API_URL:
+        return "https://wandb.ai"
+    if base_url == FORGE_API_URL:
+        return f"https://forge.coreweave.com/{FORGE_APP_PREFIX}"
+    return base_url.replace("://api.", "://app.", 1)

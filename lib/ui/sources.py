@@ -36,12 +36,11 @@ from lib.sources.wandb_api import (
     describe_age,
     fetch_sweep,
     fetched_at,
-    key_page,
     parse_wandb_spec,
     snapshot_bytes,
 )
 from lib.sources.wandb_cache import FetchedSweeps
-from lib.sources.wandb_hosts import KeyChoice, choose_key, configured_base_url, display_host
+from lib.sources.wandb_hosts import KeyChoice, choose_key, configured_base_url, display_host, key_page
 from lib.sweep import Sweep
 from lib.ui import load_into_session, secrets_mapping, set_loaded_sweep
 from lib.wandb_auth import KEY_NAME, WHERE_TO_PUT_A_KEY, credential_digest
