@@ -92,7 +92,10 @@ def test_no_key_says_where_to_put_one(app: AppTest, standin: WandbStandin) -> No
     assert standin.operations("private") == []
 
 
-def test_a_key_from_the_secrets_is_used(app: AppTest, standin: WandbStandin) -> None:
+def test_a_key_from_the_secrets_is_used(
+    app: AppTest, standin: WandbStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WANDB_BASE_URL", standin.url)  # the deployment's key goes only to its own server
     app.secrets["WANDB_API_KEY"] = KEY_ALICE
     open_source(app, "W&B project or sweep")
     assert "from the app's secrets" in page_text(app)
