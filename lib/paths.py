@@ -92,15 +92,54 @@ def _unquoted(text: str) -> str:
 
 
 def guard_storage_url(url: str, roots: Sequence[Path]) -> str:
-    """A database URL typed into the app: a SQLite file must lie inside `roots` (as `resolve_allowed`),
-    returned with its absolute path; server databases (postgresql://...) pass unchanged."""
-    scheme, sep, rest = url.strip().partition("://")
-    if not sep or scheme.split("+")[0].lower() != "sqlite":
-        return url.strip()
-    database = rest[1:] if rest.startswith("/") else rest  # sqlite:///x.db -> x.db; sqlite:////abs -> /abs
-    database = database.split("?")[0].split("#")[0]
-    if not database or database == ":memory:":
+    """A database URL typed into the app, made safe to open.
+
+    A SQLite URL is judged by the file SQLAlchemy will actually open (percent-decoded, any case or
+    driver): that file must lie inside `roots` (as `resolve_allowed`), and the URL returned names its
+    resolved path and nothing else (query options such as `uri=true` or `vfs` are dropped). Every
+    file outside gets the same answer, whether it exists or not. Server databases (postgresql://...)
+    pass unchanged; other dialects are refused.
+    """
+    from lib.sources.sqlite_url import (
+        SERVER_BACKENDS,
+        is_server_database,
+        is_sqlite,
+        parse_storage_url,
+        sqlite_file_text,
+        sqlite_url_for,
+    )
+
+    body, sep, study = url.strip().partition("#")
+    parsed = parse_storage_url(body)
+    if not is_sqlite(parsed):
+        if is_server_database(parsed):
+            return url.strip()
+        raise PathNotAllowed(
+            f"Sweepscope opens SQLite files (sqlite:///path/to/study.db) and database servers "
+            f"({', '.join(sorted(SERVER_BACKENDS))}), not {parsed.get_backend_name()!r} URLs."
+        )
+    database = sqlite_file_text(parsed)
+    if database in ("", ":memory:"):
         raise PathNotAllowed("That SQLite URL names no file. Use sqlite:///path/to/study.db.")
-    study = url.strip().partition("#")[2]
-    resolved = resolve_allowed(database, roots)
-    return f"{scheme}:///{resolved}" + (f"#{study}" if study else "")
+    resolved = _inside_or_refused(database, roots)
+    rebuilt = sqlite_url_for(resolved)
+    if _inside_or_refused(sqlite_file_text(parse_storage_url(rebuilt)), roots) != resolved:
+        raise _outside_storage(roots)  # the URL would not open the file that was checked
+    return rebuilt + (f"#{study}" if sep and study else "")
+
+
+def _inside_or_refused(database: str, roots: Sequence[Path]) -> Path:
+    try:
+        return resolve_allowed(database, roots)
+    except PathNotAllowed as error:
+        raise _outside_storage(roots) from error
+
+
+def _outside_storage(roots: Sequence[Path]) -> PathNotAllowed:
+    """One answer for every file outside: nothing about whether it exists or what it is."""
+    folders = ", ".join(str(r) for r in roots) or "none"
+    return PathNotAllowed(
+        f"That SQLite file is outside the folders Sweepscope may read ({folders}). Copy it into one "
+        f"of them, or add its folder to {ENV_VAR} (or `{SECRETS_KEY}` in .streamlit/secrets.toml) and "
+        "restart."
+    )

@@ -11,10 +11,12 @@ A spec is one of:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lib.sources.errors import SourceError
+from lib.sources.reading import OutsideAllowedFolders, Reading
 
 if TYPE_CHECKING:
     from lib.sweep import Sweep
@@ -26,8 +28,15 @@ OPTUNA_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3"})
 DEMO_SPEC = "demo"
 
 
-def load_source(spec: str | Path) -> Sweep:
-    """Read a sweep from `spec`; raises `SourceError` with an actionable message when it cannot."""
+def load_source(spec: str | Path, *, allowed_roots: Sequence[Path] | None = None) -> Sweep:
+    """Read a sweep from `spec`; raises `SourceError` with an actionable message when it cannot.
+
+    With `allowed_roots` (the app passes `lib.paths.allowed_roots(...)`), every file and folder read,
+    links followed, must lie inside one of them: a SQLite URL is guarded as
+    `lib.paths.guard_storage_url` does, a path outside is refused with one message whether it
+    exists or not, and a run folder or file below it that leads outside is skipped, listed in
+    `Sweep.skipped`. Without it everything given is read (headless use).
+    """
     text = str(spec).strip()
     if not text:
         raise SourceError("No source given: type a path, a W&B project or sweep, or an Optuna storage URL.")
@@ -38,10 +47,17 @@ def load_source(spec: str | Path) -> Sweep:
     from lib.sources.optuna_study import is_storage_url, load_optuna_study
 
     if is_storage_url(text):
+        if allowed_roots is not None:
+            from lib.paths import guard_storage_url
+
+            text = guard_storage_url(text, allowed_roots)
         return load_optuna_study(text)
     path = Path(text).expanduser()
+    reading = Reading.within(allowed_roots)
+    if not reading.allows(path):
+        return _outside(text)
     if _exists(path):
-        return _load_path(path)
+        return _load_path(path, allowed_roots)
     from lib.sources.wandb_api import load_wandb_source, parse_wandb_spec
 
     if parse_wandb_spec(text) is not None:
@@ -69,11 +85,23 @@ def load_upload(data: bytes, name: str) -> Sweep:
     return load_runs_table_bytes(data, name)
 
 
-def _load_path(path: Path) -> Sweep:
+def _outside(text: str) -> Sweep:
+    """A W&B spec that happens not to name an allowed path is still a W&B spec; a path is refused."""
+    from lib.sources.wandb_api import load_wandb_source, parse_wandb_spec
+
+    if not Path(text).is_absolute() and parse_wandb_spec(text) is not None:
+        return load_wandb_source(text)
+    raise OutsideAllowedFolders(
+        f"{text!r} leads outside the folders Sweepscope may read. Copy the files into one of them, "
+        "or ask whoever runs Sweepscope to allow their folder."
+    )
+
+
+def _load_path(path: Path, allowed_roots: Sequence[Path] | None) -> Sweep:
     if path.is_dir():
         from lib.sources.wandb_local import load_wandb_folder
 
-        return load_wandb_folder(path)
+        return load_wandb_folder(path, allowed_roots=allowed_roots)
     suffix = path.suffix.lower()
     if suffix in {".parquet", ".pq"}:
         from lib.sources.wandb_api import is_snapshot, load_snapshot
@@ -86,8 +114,9 @@ def _load_path(path: Path) -> Sweep:
         return load_runs_table(path)
     if suffix in OPTUNA_SUFFIXES:
         from lib.sources.optuna_study import load_optuna_study
+        from lib.sources.sqlite_url import sqlite_url_for
 
-        return load_optuna_study(f"sqlite:///{path.resolve()}")
+        return load_optuna_study(sqlite_url_for(path.resolve()))
     if suffix == ".zip":
         from lib.sources.archive import load_wandb_zip
 
@@ -95,7 +124,7 @@ def _load_path(path: Path) -> Sweep:
     if suffix == ".wandb":
         from lib.sources.wandb_local import load_wandb_folder
 
-        return load_wandb_folder(path.parent)
+        return load_wandb_folder(path.parent, allowed_roots=allowed_roots)
     raise SourceError(
         f"Sweepscope cannot tell what {path.name!r} is. Give a runs table (.csv, .tsv, .parquet), "
         "a wandb/ folder, a .zip of one, or an Optuna study (.db)."

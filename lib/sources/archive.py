@@ -58,7 +58,8 @@ def load_wandb_zip(
                 "Zip the wandb/ folder itself and upload that zip."
             )
         try:
-            sweep = load_wandb_folder(folder_to_load(root))
+            # read without caching (the folder is gone after this) and without leaving it
+            sweep = load_wandb_folder(folder_to_load(root), allowed_roots=[root], cache=False)
         except SourceError as error:
             raise SourceError(f"{name!r}: {_without_root(str(error), root, name)}") from error
         return _relabelled(sweep, root, name, extraction.skipped)

@@ -42,6 +42,7 @@ from sqlalchemy.pool import NullPool
 
 from lib.columns import NUMERIC_KINDS, Direction, Kind, flatten
 from lib.sources.errors import SourceError
+from lib.sources.sqlite_url import is_sqlite, parse_storage_url, sqlite_file
 from lib.sweep import (
     FAILED,
     FINISHED,
@@ -253,9 +254,9 @@ def objective_names(n_objectives: int, metric_names: Sequence[str] | None) -> tu
 
 
 def _open_storage(url_text: str) -> _Storage:
-    url = _parse_url(url_text)
-    if url.get_backend_name() == "sqlite":
-        path = _sqlite_path(url)
+    url = parse_storage_url(url_text)
+    if is_sqlite(url):
+        path = sqlite_file(url)
         _check_sqlite_file(path)
         return _sqlite_storage(path, label=str(path))
     label = url.render_as_string(hide_password=True)
@@ -269,28 +270,6 @@ def _open_storage(url_text: str) -> _Storage:
     except (sa_exc.NoSuchModuleError, sa_exc.ArgumentError) as error:
         raise SourceError(f"{label!r} is not a database URL Sweepscope can open: {error}") from error
     return _Storage(engine, label)
-
-
-def _parse_url(url_text: str) -> URL:
-    try:
-        return sa.make_url(url_text)
-    except (sa_exc.ArgumentError, ValueError) as error:
-        scheme = url_text.partition("://")[0]  # the rest may hold a password
-        raise SourceError(
-            f"The {scheme}:// URL given is not a storage URL SQLAlchemy can parse. "
-            "Give it as Optuna does, e.g. sqlite:///path/to/study.db."
-        ) from error
-
-
-def _sqlite_path(url: URL) -> Path:
-    database = url.database or ""
-    if database.startswith("file:"):  # `sqlite:///file:path?mode=ro&uri=true`
-        database = unquote(database.removeprefix("file:").split("?")[0])
-    if database in ("", ":memory:"):
-        raise SourceError(
-            "An in-memory SQLite URL holds no study to read. Give the file: sqlite:///path/to/study.db."
-        )
-    return Path(database).expanduser()
 
 
 def _check_sqlite_file(path: Path) -> None:

@@ -25,14 +25,16 @@ import struct
 import sys
 import threading
 import zlib
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lib.sources.errors import SourceError
+from lib.sources.reading import UNGUARDED, Reading
+from lib.sources.run_cache import BoundedCache
+from lib.sources.safe_load import MAX_VALUE_BYTES, approx_bytes, load_json
 
 # Parsing this many uncached files pays for forking workers (each parse costs ~0.15 ms).
 PARALLEL_MIN_FILES = 1000
@@ -45,6 +47,7 @@ FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 _TYPE_CRC = {kind: zlib.crc32(bytes((kind,))) for kind in (FULL, FIRST, MIDDLE, LAST)}  # CRC seeds
 
 CACHE_MAX_ENTRIES = 20_000
+CACHE_MAX_BYTES = 256 * 1024 * 1024
 
 _RECORD_CLASS: type | None = None
 _RECORD_LOCK = threading.Lock()
@@ -328,10 +331,14 @@ class _Replay:
     def result(self, *, record_count: int, problem: str | None) -> RunLog:
         self.config.pop("_wandb", None)  # W&B's bookkeeping (telemetry, machine details)
         bad: list[str] = []
-        config = _decoded(self.config, "", bad)
-        summary = _decoded(self.summary, "", bad)
+        too_big: list[str] = []
+        config = _decoded(self.config, "", bad, too_big)
+        summary = _decoded(self.summary, "", bad, too_big)
         if bad and problem is None:
             problem = f"values that are not JSON were left out: {', '.join(bad[:5])}"
+        if too_big and problem is None:
+            limit = f"{MAX_VALUE_BYTES // 2**20} MB"
+            problem = f"values over {limit} were left out: {', '.join(too_big[:5])}"
         return RunLog(
             **self.run,
             config=config,
@@ -382,7 +389,7 @@ def _subtree(node: dict[str, Any], key: str) -> dict[str, Any]:
     child = node.get(key)
     if isinstance(child, str):
         try:
-            child = _as_tree(json.loads(child))
+            child = _as_tree(load_json(child, "a logged value"))
         except ValueError:
             child = None
     if not isinstance(child, dict):
@@ -397,84 +404,75 @@ def _as_tree(value: Any) -> Any:
     return json.dumps(value)
 
 
-def _decoded(tree: dict[str, Any], prefix: str, bad: list[str]) -> dict[str, Any]:
+def _decoded(tree: dict[str, Any], prefix: str, bad: list[str], too_big: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in tree.items():
         if isinstance(value, dict):
-            out[key] = _decoded(value, f"{prefix}{key}.", bad)
+            out[key] = _decoded(value, f"{prefix}{key}.", bad, too_big)
+            continue
+        if len(value) > MAX_VALUE_BYTES:
+            too_big.append(f"{prefix}{key}")
             continue
         try:
-            out[key] = json.loads(value)  # NaN and Infinity are accepted
-        except ValueError:
+            out[key] = _json_value(value)  # NaN and Infinity are accepted
+        except ValueError:  # OverBudget too
             bad.append(f"{prefix}{key}")
     return out
+
+
+def _json_value(text: str) -> Any:
+    """Short text (the common case) cannot nest deeper than the budget allows: no checks needed."""
+    return json.loads(text) if len(text) <= _SHORT_JSON else load_json(text, "a logged value")
+
+
+_SHORT_JSON = 200  # two characters per level of nesting: within safe_load.MAX_DEPTH
 
 
 # ---------------------------------------------------------------- files, cache, workers
 
 
-class BoundedCache:
-    """A thread-safe least-recently-used map with at most `max_entries` entries."""
-
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any | None:
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 # Parsed files by (path, size, mtime_ns): a warm reload re-reads only files that changed.
-RUN_LOG_CACHE = BoundedCache(CACHE_MAX_ENTRIES)
+RUN_LOG_CACHE = BoundedCache(CACHE_MAX_ENTRIES, max_bytes=CACHE_MAX_BYTES)
 
 
 def file_key(path: Path, stat: os.stat_result) -> tuple[str, int, int]:
     return (str(path), stat.st_size, stat.st_mtime_ns)
 
 
-def read_run_logs(paths: Sequence[Path]) -> list[RunLog | SourceError | None]:
+def read_run_logs(paths: Sequence[Path], reading: Reading = UNGUARDED) -> list[RunLog | SourceError | None]:
     """Parse many `.wandb` files, reusing the parse of each file whose size and mtime are unchanged.
 
     In place of each path: its `RunLog`, the `SourceError` saying why it cannot be read, or None
-    when there is no such file. Many uncached files are parsed by forked workers when that is safe
-    (see `_fork_workers`).
+    when there is no such file. A path `reading` does not allow is not opened (an error in its
+    place); with `reading.cache` False nothing is cached. Many uncached files are parsed by forked
+    workers when that is safe (see `_fork_workers`).
     """
     results: list[RunLog | SourceError | None] = [None] * len(paths)
     keys: dict[int, tuple[str, int, int]] = {}
     for i, path in enumerate(paths):
         try:
+            reading.check(path)
             keys[i] = file_key(path, path.stat())
         except FileNotFoundError:
+            continue
+        except SourceError as error:
+            results[i] = error
             continue
         except OSError as error:
             results[i] = SourceError(f"cannot read {path.name}: {error.strerror or error}")
             continue
-        results[i] = RUN_LOG_CACHE.get(keys[i])
+        results[i] = RUN_LOG_CACHE.get(keys[i]) if reading.cache else None
     todo = [i for i in keys if results[i] is None]
     for i, outcome in zip(todo, _parse_files([paths[i] for i in todo]), strict=True):
         results[i] = outcome
-        if isinstance(outcome, RunLog):
-            RUN_LOG_CACHE.put(keys[i], outcome)
+        if isinstance(outcome, RunLog) and reading.cache:
+            RUN_LOG_CACHE.put(keys[i], outcome, run_log_bytes(outcome))
     return results
+
+
+def run_log_bytes(log: RunLog) -> int:
+    """About the memory a parsed log holds: its config and summary."""
+    return approx_bytes(log.config) + approx_bytes(log.summary)
 
 
 def read_run_log(path: Path) -> RunLog:

@@ -14,7 +14,6 @@ is `unknown`.
 from __future__ import annotations
 
 import ast
-import json
 import math
 import os
 import re
@@ -27,7 +26,17 @@ from typing import Any
 import yaml
 
 from lib.sources.errors import SourceError
-from lib.sources.wandb_file import BoundedCache, RunLog, file_key, read_run_logs
+from lib.sources.reading import LINK_OUTSIDE, UNGUARDED, Reading
+from lib.sources.run_cache import BoundedCache
+from lib.sources.safe_load import (
+    approx_bytes,
+    dropped_note,
+    load_json,
+    load_yaml,
+    too_many_keys,
+    without_oversized,
+)
+from lib.sources.wandb_file import RunLog, file_key, read_run_logs
 from lib.sweep import CRASHED, FAILED, FINISHED, UNKNOWN, RunRecord, Sweep, sweep_from_records
 
 RUN_FOLDER = re.compile(r"(?P<offline>offline-)?run-(?P<stamp>\d{8}_\d{6})-(?P<id>[^/\\]+)")
@@ -39,8 +48,9 @@ DEBUG_LOG_SWEEP_MARKER = "wandb.init called with sweep_config: "
 MAX_DEBUG_LOG_BYTES = 20_000_000
 MAX_NOTES = 10
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when built
-_ONLINE_CACHE = BoundedCache(5_000)
+ONLINE_FILES = ("files/config.yaml", "files/wandb-summary.json", "files/wandb-metadata.json")
+DEBUG_LOG = "logs/debug.log"
+_ONLINE_CACHE = BoundedCache(5_000, max_bytes=128 * 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -85,32 +95,39 @@ class FoundRuns:
     wandb_dir: Path
     folders: list[RunFolder] = field(default_factory=list)
     sweep_of_run: dict[str, str] = field(default_factory=dict)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # folders `Reading` does not allow
 
 
 # ---------------------------------------------------------------- entry point
 
 
-def load_wandb_folder(path: Path) -> Sweep:
+def load_wandb_folder(
+    path: Path, *, allowed_roots: Sequence[Path] | None = None, cache: bool = True
+) -> Sweep:
     """Every run under a `wandb/` folder, the folder holding it, or a single run folder.
 
     A run resumed into a second folder is one run (later folders' config and summary values win,
     the state is the last folder's). Runs that cannot be read are listed in `Sweep.skipped`; a folder
-    with no runs at all, or none readable, raises `SourceError`.
+    with no runs at all, or none readable, raises `SourceError`. With `allowed_roots`, a run folder
+    or file that leads outside them (a symlink) is skipped unread; `cache=False` for a temporary
+    folder keeps its parses out of the caches.
     """
+    reading = Reading.within(allowed_roots, cache=cache)
     path = Path(path).expanduser()
     if not path.is_dir():
         raise SourceError(
             f"{str(path)!r} is not a folder: give a wandb/ folder, the project folder holding it, "
             "or one run folder."
         )
-    found = find_run_folders(path)
-    if not found.folders:
+    found = find_run_folders(path, reading)
+    if not found.folders and not found.refused:
         raise SourceError(
             f"No W&B runs in {str(path)!r}: expected a wandb/ folder holding run-<time>-<id>/ or "
             "offline-run-<time>-<id>/ folders, the folder that holds wandb/, or one such run folder."
         )
-    reads = read_run_folders(found.folders)
+    reads = read_run_folders(found.folders, reading)
     records, skipped, notes = merge_runs(reads, found.sweep_of_run)
+    skipped = [*found.refused, *skipped]
     if not records:
         reasons = "; ".join(f"{what}: {why}" for what, why in skipped[:3])
         raise SourceError(f"None of the {len(skipped)} runs in {str(path)!r} could be read ({reasons}).")
@@ -129,13 +146,15 @@ def _label(wandb_dir: Path) -> str:
 # ---------------------------------------------------------------- finding run folders
 
 
-def find_run_folders(path: Path) -> FoundRuns:
+def find_run_folders(path: Path, reading: Reading = UNGUARDED) -> FoundRuns:
     """The run folders `path` means: itself if it is a run folder, else the runs in it or in its wandb/."""
     if RUN_FOLDER.fullmatch(path.name):
         return _single_run(path)
-    found = _scan(path)
+    found = _scan(path, reading)
     if not found.folders and (path / "wandb").is_dir():
-        found = _scan(path / "wandb")
+        if not reading.allows(path / "wandb"):
+            return FoundRuns(wandb_dir=path, refused=[("wandb", f"the folder is {LINK_OUTSIDE}")])
+        found = _scan(path / "wandb", reading)
     if not found.folders and _looks_like_run_folder(path):
         return _single_run(path)  # a renamed run folder, or a latest-run copy given on its own
     return found
@@ -164,7 +183,7 @@ def _single_run_folder(path: Path) -> RunFolder:
     return RunFolder(path, _run_id_from_log_name(path))
 
 
-def _scan(wandb_dir: Path, *, with_runs: bool = True) -> FoundRuns:
+def _scan(wandb_dir: Path, reading: Reading = UNGUARDED, *, with_runs: bool = True) -> FoundRuns:
     found = FoundRuns(wandb_dir=wandb_dir)
     latest_copy: Path | None = None
     try:
@@ -179,6 +198,8 @@ def _scan(wandb_dir: Path, *, with_runs: bool = True) -> FoundRuns:
         sweep = SWEEP_FOLDER.fullmatch(entry.name)
         if run and with_runs:
             found.folders.append(RunFolder(Path(entry.path), run["id"], run["stamp"]))
+        elif sweep and not reading.allows(Path(entry.path)):
+            found.refused.append((entry.name, f"the folder is {LINK_OUTSIDE}"))
         elif sweep:
             found.sweep_of_run.update(_sweep_members(Path(entry.path), sweep["id"]))
         elif entry.name == LATEST_RUN and with_runs and not entry.is_symlink():
@@ -214,28 +235,47 @@ def _sweep_members(sweep_dir: Path, sweep_id: str) -> dict[str, str]:
 # ---------------------------------------------------------------- reading one run folder
 
 
-def read_run_folders(folders: Sequence[RunFolder]) -> list[FolderRead]:
-    """Read every folder: the `.wandb` logs in one batch (cached), then `files/` where needed."""
-    log_paths = [f.log_path for f in folders]
-    logs = read_run_logs([p for p in log_paths if p is not None])
-    logs_iter = iter(logs)
-    return [_read_folder(f, next(logs_iter) if f.log_path else None) for f in folders]
+def read_run_folders(folders: Sequence[RunFolder], reading: Reading = UNGUARDED) -> list[FolderRead]:
+    """Read every folder: the `.wandb` logs in one batch (cached), then `files/` where needed.
+
+    A folder that, or one of whose files, leads outside what `reading` allows is not read at all.
+    """
+    refusals = [reading.folder_refusal(f.path, _files_read(f)) for f in folders]
+    readable = [f for f, refusal in zip(folders, refusals, strict=True) if refusal is None]
+    logs = iter(read_run_logs([f.log_path for f in readable if f.log_path is not None], reading))
+    reads = {id(f): _read_folder(f, next(logs) if f.log_path else None, reading.cache) for f in readable}
+    return [
+        reads[id(f)] if refusal is None else FolderRead(f, reason=refusal)
+        for f, refusal in zip(folders, refusals, strict=True)
+    ]
 
 
-def _read_folder(folder: RunFolder, log: RunLog | SourceError | None) -> FolderRead:
+def _files_read(folder: RunFolder) -> list[Path]:
+    """Every file the readers below may open in `folder`."""
+    files = [folder.path / name for name in (*ONLINE_FILES, DEBUG_LOG)]
+    return [folder.log_path, *files] if folder.log_path else files
+
+
+def _read_folder(folder: RunFolder, log: RunLog | SourceError | None, cache: bool) -> FolderRead:
+    read = _read_folder_unchecked(folder, log, cache)
+    too_big = too_many_keys(read.record.config, read.record.summary) if read.record else None
+    return FolderRead(folder, reason=too_big) if too_big else read
+
+
+def _read_folder_unchecked(folder: RunFolder, log: RunLog | SourceError | None, cache: bool) -> FolderRead:
     log_name = f"run-{folder.run_id}.wandb"
     if isinstance(log, RunLog) and log.has_run_record:
         return _from_run_log(folder, log)
     why_not_log = _why_log_unusable(log_name, log)
-    online = _read_online_files(folder)
+    online = _read_online_files(folder, cache)
     if online is not None:
-        record, reason = online
+        record, reason = online  # with a record, the reason is a note on values left out
         if record is None:
             return FolderRead(folder, reason=reason)
         killed_early = why_not_log is not None and _looks_killed_early(log)
         state = CRASHED if killed_early else UNKNOWN
         notes = (f"{folder.path.name}: {why_not_log}; read from files/ instead.",) if why_not_log else ()
-        return FolderRead(folder, replace(record, state=state), notes)
+        return FolderRead(folder, replace(record, state=state), (*notes, *filter(None, [reason])))
     if log is None:
         return FolderRead(
             folder, reason="no run-<id>.wandb and no files/config.yaml or files/wandb-summary.json"
@@ -308,10 +348,9 @@ def _summary_runtime(summary: Mapping[str, Any]) -> float | None:
 # ---------------------------------------------------------------- online runs: files/
 
 
-def _read_online_files(folder: RunFolder) -> tuple[RunRecord | None, str | None] | None:
+def _read_online_files(folder: RunFolder, cache: bool = True) -> tuple[RunRecord | None, str | None] | None:
     """The run from `files/` (None when there is neither config.yaml nor wandb-summary.json)."""
-    files = folder.path / "files"
-    paths = [files / "config.yaml", files / "wandb-summary.json", files / "wandb-metadata.json"]
+    paths = [folder.path / name for name in ONLINE_FILES]
     stats = []
     for p in paths:
         try:
@@ -321,16 +360,22 @@ def _read_online_files(folder: RunFolder) -> tuple[RunRecord | None, str | None]
     if stats[0] is None and stats[1] is None:
         return None
     key = (str(folder.path), folder.run_id, *stats)
-    cached = _ONLINE_CACHE.get(key)
+    cached = _ONLINE_CACHE.get(key) if cache else None
     if cached is None:
         cached = _parse_online_files(folder, *paths, present=[s is not None for s in stats])
-        _ONLINE_CACHE.put(key, cached)
+        if cache:
+            _ONLINE_CACHE.put(key, cached, _online_bytes(cached[0]))
     return cached
+
+
+def _online_bytes(record: RunRecord | None) -> int:
+    return approx_bytes(record.config) + approx_bytes(record.summary) if record else 0
 
 
 def _parse_online_files(
     folder: RunFolder, config_path: Path, summary_path: Path, meta_path: Path, *, present: list[bool]
 ) -> tuple[RunRecord | None, str | None]:
+    dropped: list[str] = []
     try:
         config = _unwrap_config(_load_yaml_mapping(config_path)) if present[0] else {}
         summary = _load_json_mapping(summary_path) if present[1] else {}
@@ -339,17 +384,19 @@ def _parse_online_files(
     started = _metadata_start(meta_path) if present[2] else None
     record = RunRecord(
         run_id=folder.run_id or folder.path.name,
-        config=config,
-        summary=summary,
+        config=without_oversized(config, dropped),
+        summary=without_oversized(summary, dropped),
         created=started or folder.started,
         runtime=_summary_runtime(summary),
     )
-    return record, None
+    return record, dropped_note(f"{folder.path.name}/files", dropped) if dropped else None
 
 
 def _load_yaml_mapping(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.load(path.read_bytes(), Loader=_YAML_LOADER)  # a safe loader: nothing is constructed
+        data = load_yaml(path.read_bytes(), f"files/{path.name}")  # safe and budgeted
+    except SourceError:
+        raise
     except (OSError, yaml.YAMLError) as error:
         raise SourceError(f"files/{path.name} is not readable YAML ({_first_line(error)})") from error
     if data is None:
@@ -363,7 +410,9 @@ def _load_yaml_mapping(path: Path) -> dict[str, Any]:
 
 def _load_json_mapping(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_bytes())
+        data = load_json(path.read_bytes(), f"files/{path.name}")
+    except SourceError:
+        raise
     except (OSError, ValueError) as error:
         raise SourceError(f"files/{path.name} is not readable JSON ({_first_line(error)})") from error
     if not isinstance(data, dict):
@@ -388,7 +437,7 @@ def _unwrap_config(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def _metadata_start(path: Path) -> datetime | None:
     try:
-        started = json.loads(path.read_bytes()).get("startedAt")
+        started = load_json(path.read_bytes(), f"files/{path.name}").get("startedAt")
         parsed = datetime.fromisoformat(str(started).replace("Z", "+00:00"))
     except (OSError, ValueError, AttributeError):
         return None
