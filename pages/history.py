@@ -17,7 +17,7 @@ metric = ui.metric_picker(sweep, "history.metric")
 direction = sweep.direction(metric)
 history = search_history(sweep, metric)
 st.markdown(md_sentence(convergence_summary(history, metric, direction)))
-st.plotly_chart(history_figure(history, metric, direction), width="stretch", key="history.metric_chart")
+ui.chart(history_figure(history, metric, direction), key="history.metric_chart")
 
 st.subheader("What each sweep sampled")
 ranked = ui.importance_order(sweep, metric) or sweep.analysable_params
@@ -25,7 +25,7 @@ shown = st.multiselect("Parameters", sweep.analysable_params, default=ranked[:4]
 for line in sampling_summary(sweep, shown):
     st.markdown(f"- {md_sentence(line)}")
 if shown:
-    st.plotly_chart(sampling_figure(sweep, shown, metric=metric), width="stretch", key="history.sampling")
+    ui.chart(sampling_figure(sweep, shown, metric=metric), key="history.sampling")
     st.caption(
         "Each point is a run, in the order the runs started; ringed points are the best 10% by the metric."
     )

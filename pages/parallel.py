@@ -29,7 +29,7 @@ remember_view(state)
 view = build_parcoords(sweep, state, importance_order=order)
 
 st.markdown(f"**{view.kept_text}** · {view.drawn_text}")  # counts only, no names
-st.plotly_chart(view.figure, width="stretch", key="parallel.chart", config={"displaylogo": False})
+ui.chart(view.figure, key="parallel.chart", config={"displaylogo": False})
 st.caption(
     "One line per run; the best runs are drawn on top. Filters set in the sidebar are drawn on the axes "
     "(dragging on an axis only highlights, it does not filter the tables below). "
@@ -39,7 +39,9 @@ for note in view.notes:
     st.caption(md_sentence(note))
 if view.abbreviated:
     with st.expander("Full axis names"):
-        st.table({"axis": list(view.abbreviated), "column": list(view.abbreviated.values())})
+        # st.table renders its cells as Markdown; a data frame shows names as text.
+        full_names = {"axis": list(view.abbreviated), "column": list(view.abbreviated.values())}
+        st.dataframe(full_names, hide_index=True, width="stretch")
 
 kept_table = kept_runs_table(sweep, view.kept, state.metric, view.axes)
 st.subheader(f"Kept runs, best first ({len(kept_table):,})")

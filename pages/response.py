@@ -39,9 +39,7 @@ for note in shape.notes:
 columns = st.columns(2)
 for i, curve in enumerate(shape.curves):
     with columns[i % 2]:
-        st.plotly_chart(
-            response_figure(curve, sweep.runs, metric, direction), width="stretch", key=f"response.{i}"
-        )
+        ui.chart(response_figure(curve, sweep.runs, metric, direction), key=f"response.{i}")
         st.caption(md_sentence(curve_summary(curve, metric, direction)))
 
 st.subheader("The pair that interacts most")
@@ -50,6 +48,6 @@ if shape.interaction is None:
 else:
     st.markdown(md_sentence(interaction_summary(shape.interaction, metric)))
     figure = interaction_figure(shape.interaction, metric, direction, sweep.runs)
-    st.plotly_chart(figure, width="stretch", key="response.interaction")
+    ui.chart(figure, key="response.interaction")
     with st.expander("Every pair, strongest first"):
         st.dataframe(capped_table(shape.interactions).frame, hide_index=True, width="stretch")

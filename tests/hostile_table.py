@@ -18,6 +18,7 @@ def hostile_texts(host: str) -> dict[str, str]:
         "bare": f"https://{host}/bare",
         "icon": ":material/key: www.evil.test",
         "html": f"<img src=http://{host}/html.png>",
+        "anchor": f"<a href='http://{host}/chart'>drag</a>",  # Plotly's own HTML dialect
     }
 
 
@@ -38,8 +39,14 @@ def hostile_runs_csv(host: str, n_runs: int = 40) -> bytes:
             text["html"]: rng.random(),
             text["icon"]: rng.choice([True, False]),
             "optimizer": rng.choice(LEVELS),
+            text["anchor"]: rng.choice([0.1, 0.2, 0.4]),
+            "scheduler": rng.choice([text["anchor"], "cosine"]),
         }
-        summary = {f"{text['link']} loss": rng.random(), f"{text['image']} acc": rng.random()}
+        summary = {
+            f"{text['link']} loss": rng.random(),
+            f"{text['image']} acc": rng.random(),
+            f"{text['anchor']} val_loss": rng.random(),
+        }
         row = {
             "Name": f"run-{i} {text['link']}",
             "State": "finished",

@@ -15,9 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from lib.columns import Direction, Kind
+from lib.figure_text import defused
 from lib.fingerprint import frame_fingerprint
 from lib.importance import ForestSettings, ImportanceReport, Method, importance_report
 from lib.safe_text import md, md_sentence
@@ -243,3 +245,8 @@ def needs_metric_and_params(sweep: Sweep) -> None:
             "assign column roles on the Load page."
         )
         st.stop()
+
+
+def chart(figure: go.Figure, *, key: str, **options: Any) -> None:
+    """Every Plotly chart goes out this way: names from data drawn as text, never as Plotly's HTML."""
+    st.plotly_chart(defused(figure), width="stretch", key=key, **options)

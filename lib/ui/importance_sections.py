@@ -24,7 +24,7 @@ from lib.importance_view import (
 from lib.safe_text import md, md_sentence
 from lib.separation import best_runs_separation, separation_vs_importance_sentence
 from lib.sweep import Sweep
-from lib.ui import metric_picker
+from lib.ui import chart, metric_picker
 from lib.ui.analyses import SeedNoise, cached_fanova, effects_against_noise, per_configuration
 from lib.ui.parallel import kept_by_saved_view, saved_view
 
@@ -225,7 +225,7 @@ def fanova_tab(sweep: Sweep, params: Sequence[str], metric: str, seed: int) -> N
     for warning in report.warnings:
         st.warning(md_sentence(warning), icon=":material/warning:")
     if report.table["variance_share"].notna().any():
-        st.plotly_chart(variance_share_figure(report), width="stretch", key="importance.fanova_chart")
+        chart(variance_share_figure(report), key="importance.fanova_chart")
         r2 = f"out-of-bag R² = {report.r2:.2f}, " if report.r2 is not None else ""
         st.caption(f"{r2}{report.n_runs} runs; bars show the 10–90% spread across trees.")
 
