@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
+from lib.display_limits import capped_table
 from lib.filters import kept_runs_table
 from lib.parcoords import build_parcoords
 from lib.region import promising_region
@@ -45,7 +46,10 @@ if view.abbreviated:
 
 kept_table = kept_runs_table(sweep, view.kept, state.metric, view.axes)
 st.subheader(f"Kept runs, best first ({len(kept_table):,})")
-st.dataframe(kept_table, width="stretch", height=320)
+shown_kept = capped_table(kept_table)
+st.dataframe(shown_kept.frame, width="stretch", height=320)
+if left_out := shown_kept.note():
+    st.caption(f"{left_out} The download has every kept run in full.")
 st.download_button(
     "Download kept runs (CSV)",
     data=lambda: to_safe_csv(kept_table),
