@@ -68,7 +68,7 @@ def path_panel() -> None:
     )
     text = st.text_input("Path", placeholder="wandb  or  exports/runs.csv", key="load.path")
     if st.button("Load path", type="primary", disabled=not text):
-        load_into_session(lambda: load_source(resolve_allowed(text, roots)), text)
+        load_into_session(lambda: load_source(resolve_allowed(text, roots), allowed_roots=roots), text)
 
 
 def table_upload_panel() -> None:

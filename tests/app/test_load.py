@@ -121,3 +121,33 @@ def test_changing_a_column_kind_is_kept(app: AppTest) -> None:
     assert not app.exception
     choices = app.session_state["sweep.choices"]
     assert choices.kinds[column].value == "identifier"
+
+
+def test_a_run_folder_linked_from_outside_is_listed_not_read(
+    app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9, item 3 through the page: the path is allowed, one run folder in it links outside."""
+    import shutil
+
+    runs = sorted(
+        p for p in (REAL / "wandb_dirs" / "Yogesh0arya__da6401_assignment1" / "wandb").glob("run-*")
+    )
+    allowed, outside = tmp_path / "allowed" / "wandb", tmp_path / "outside"
+    for run in runs[1:]:
+        shutil.copytree(run, allowed / run.name)
+    shutil.copytree(runs[0], outside / runs[0].name)
+    (allowed / runs[0].name).symlink_to(outside / runs[0].name, target_is_directory=True)
+    monkeypatch.setenv("SWEEPSCOPE_ALLOWED_DIRS", str(tmp_path / "allowed"))
+
+    open_load_page(app)
+    choose_source(app, "Path on this server")
+    app.text_input(key="load.path").input(str(allowed))
+    app.run()
+    app.button[0].click().run()
+
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    loaded = ui_sweep(app)
+    assert len(loaded.runs) == len(runs) - 1
+    assert not any(runs[0].name.split("-")[-1] == str(run_id) for run_id in loaded.runs.index)
+    assert any(runs[0].name in what for what, _ in loaded.skipped)
+    assert str(outside) not in page_text(app)
