@@ -10,6 +10,7 @@ its parses would never be asked for again.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,10 +64,12 @@ class Reading:
         """Why `folder` is not read: it, or a file below it that a reader would open, leads outside."""
         if self.roots is None:
             return None
-        for path in (folder, *below):
-            reason = self.outside_reason(path, base=folder)
-            if reason is not None:
-                return reason
+        if not self.allows(folder):
+            return f"the folder is {LINK_OUTSIDE}"
+        links: dict[Path, bool] = {}
+        for path in below:
+            if any(_is_link(part, links) for part in _parts_below(folder, path)) and not self.allows(path):
+                return self.outside_reason(path, base=folder)
         return None
 
     def check(self, path: Path) -> None:
@@ -76,6 +79,24 @@ class Reading:
 
 
 UNGUARDED = Reading()
+
+
+def _parts_below(folder: Path, path: Path) -> list[Path]:
+    """`folder/a`, `folder/a/b`, ... up to `path`: what a link could hide in."""
+    parts = [path]
+    while parts[-1].parent != folder and parts[-1].parent != parts[-1]:
+        parts.append(parts[-1].parent)
+    return parts[::-1]
+
+
+def _is_link(path: Path, known: dict[Path, bool]) -> bool:
+    """Below a folder that is inside the roots, only a link can lead out (checked once per path)."""
+    if path not in known:
+        try:
+            known[path] = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:  # missing: nothing to read there
+            known[path] = False
+    return known[path]
 
 
 def _real(path: Path) -> Path:

@@ -9,8 +9,10 @@ dropped with a note instead of being held.
 from __future__ import annotations
 
 import json
+import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 import yaml
@@ -25,7 +27,7 @@ MAX_VALUE_BYTES = 1024 * 1024  # one config or summary value (a string, a list, 
 MAX_KEYS_PER_RUN = 10_000  # config and summary keys of one run, once flattened
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when built
-_INT_TAG = "tag:yaml.org,2002:int"
+_LONG_INT = re.compile(r"[-+]?(0[box])?[0-9a-fA-F_:]+")
 
 
 class OverBudget(SourceError):
@@ -38,13 +40,14 @@ class OverBudget(SourceError):
 def load_yaml(data: bytes, what: str) -> Any:
     """The YAML document `data`, built only after its node graph passed the budget."""
     _check_document_size(data, what)
-    _check_yaml_events(data, what)
+    has_aliases = _check_yaml_events(data, what)
     loader = _YAML_LOADER(data)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_yaml_nodes(node, what)
+        if has_aliases:  # without them, the events already counted every value
+            _check_yaml_nodes(node, what)
         return loader.construct_document(node)
     finally:
         loader.dispose()
@@ -90,16 +93,22 @@ def _check_depth(value: Any, what: str) -> None:
         stack.extend((child, depth + 1) for child in children)
 
 
-def _check_yaml_events(data: bytes, what: str) -> None:
-    """Depth and (alias-free) size from the event stream, which stops at the first excess: libyaml's
-    composer recurses in C (a million `[` crash the process) and slows down with depth."""
+def _check_yaml_events(data: bytes, what: str) -> bool:
+    """Depth, integers and (alias-free) size from the event stream, which stops at the first excess:
+    libyaml's composer recurses in C (a million `[` crash the process) and slows down with depth.
+    True when the document holds aliases."""
     loader = _YAML_LOADER(data)
     depth = events = 0
+    has_aliases = False
     try:
         while loader.check_event():
             event = loader.get_event()
             events += 1
-            if isinstance(event, yaml.CollectionStartEvent):
+            if isinstance(event, yaml.ScalarEvent):
+                _check_scalar(event, what)
+            elif isinstance(event, yaml.AliasEvent):
+                has_aliases = True
+            elif isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise OverBudget(f"{what} is nested more than {MAX_DEPTH} levels deep")
@@ -109,6 +118,7 @@ def _check_yaml_events(data: bytes, what: str) -> None:
                 raise OverBudget(f"{what} holds more than {MAX_NODES:,} values, the most Sweepscope reads")
     finally:
         loader.dispose()
+    return has_aliases
 
 
 def _check_yaml_nodes(root: yaml.Node, what: str) -> None:
@@ -127,8 +137,6 @@ def _check_yaml_nodes(root: yaml.Node, what: str) -> None:
         on_path.add(id(node))
         total = 1 + sum(size(child, depth + 1) for child in _children(node))
         on_path.discard(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            _check_scalar(node, what)
         if total > MAX_NODES:
             raise OverBudget(
                 f"{what} expands to more than {MAX_NODES:,} values (YAML aliases repeat what they point to)"
@@ -147,9 +155,12 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _check_scalar(node: yaml.ScalarNode, what: str) -> None:
-    if node.tag == _INT_TAG and len(node.value) > MAX_INT_DIGITS:
-        raise OverBudget(f"{what} holds an integer of {len(node.value):,} digits (at most {MAX_INT_DIGITS})")
+def _check_scalar(event: yaml.ScalarEvent, what: str) -> None:
+    """A plain scalar of more than `MAX_INT_DIGITS` digits would become an int (YAML 1.1 also reads
+    `1_000`, `0x..`, `0o..` and `1:30` as integers)."""
+    value = event.value
+    if len(value) > MAX_INT_DIGITS and not event.style and _LONG_INT.fullmatch(value):
+        raise OverBudget(f"{what} holds an integer of {len(value):,} digits (at most {MAX_INT_DIGITS})")
 
 
 # ---------------------------------------------------------------- values and runs
@@ -160,7 +171,9 @@ def without_oversized(mapping: Mapping[str, Any], dropped: list[str], prefix: st
     dotted keys of the values left out are appended to `dropped`."""
     kept: dict[str, Any] = {}
     for key, value in mapping.items():
-        if isinstance(value, Mapping):
+        if type(value) in _SMALL:  # most values: nothing to measure
+            kept[key] = value
+        elif isinstance(value, Mapping):
             kept[key] = without_oversized(value, dropped, f"{prefix}{key}.")
         elif approx_bytes(value, MAX_VALUE_BYTES) > MAX_VALUE_BYTES:
             dropped.append(f"{prefix}{key}")
@@ -199,20 +212,22 @@ def _leaf_count(mapping: Mapping[str, Any], limit: int) -> int:
 
 def approx_bytes(value: Any, limit: int = sys.maxsize) -> int:
     """Roughly the memory `value` holds (containers walked), counting stops once past `limit`."""
-    if isinstance(value, str | bytes | int | float | bool) or value is None:
-        return sys.getsizeof(value)
     total = sys.getsizeof(value)
     if isinstance(value, Mapping):
-        items: Any = (part for pair in value.items() for part in pair)
+        parts: Iterable[Any] = chain.from_iterable(value.items())
     elif isinstance(value, list | tuple | set | frozenset):
-        items = iter(value)
+        parts = value
     else:
         return total
-    for item in items:
-        total += approx_bytes(item, limit - total)
+    for part in parts:
+        total += sys.getsizeof(part) if type(part) in _ATOMS else approx_bytes(part, limit - total)
         if total > limit:
             break
     return total
+
+
+_ATOMS = frozenset({str, bytes, int, float, bool, type(None)})
+_SMALL = frozenset({int, float, bool, type(None)})
 
 
 def _mb(size: int) -> str:

@@ -414,15 +414,11 @@ def _decoded(tree: dict[str, Any], prefix: str, bad: list[str], too_big: list[st
             too_big.append(f"{prefix}{key}")
             continue
         try:
-            out[key] = _json_value(value)  # NaN and Infinity are accepted
+            # NaN and Infinity are accepted; short text cannot nest past the budget: no checks needed
+            out[key] = json.loads(value) if len(value) <= _SHORT_JSON else load_json(value, "a value")
         except ValueError:  # OverBudget too
             bad.append(f"{prefix}{key}")
     return out
-
-
-def _json_value(text: str) -> Any:
-    """Short text (the common case) cannot nest deeper than the budget allows: no checks needed."""
-    return json.loads(text) if len(text) <= _SHORT_JSON else load_json(text, "a logged value")
 
 
 _SHORT_JSON = 200  # two characters per level of nesting: within safe_load.MAX_DEPTH

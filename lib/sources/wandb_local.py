@@ -242,7 +242,8 @@ def read_run_folders(folders: Sequence[RunFolder], reading: Reading = UNGUARDED)
     """
     refusals = [reading.folder_refusal(f.path, _files_read(f)) for f in folders]
     readable = [f for f, refusal in zip(folders, refusals, strict=True) if refusal is None]
-    logs = iter(read_run_logs([f.log_path for f in readable if f.log_path is not None], reading))
+    checked = Reading(None, reading.cache)  # the logs' paths were just checked with their folders
+    logs = iter(read_run_logs([f.log_path for f in readable if f.log_path is not None], checked))
     reads = {id(f): _read_folder(f, next(logs) if f.log_path else None, reading.cache) for f in readable}
     return [
         reads[id(f)] if refusal is None else FolderRead(f, reason=refusal)
