@@ -454,12 +454,14 @@ def _first_line(error: Exception) -> str:
 
 def _from_debug_log(folder: RunFolder, why: str) -> FolderRead:
     """A run killed in its first seconds: config from `logs/debug.log`, id and time from the folder name."""
-    config = debug_log_config(folder.path / "logs" / "debug.log")
+    dropped: list[str] = []
+    config = without_oversized(debug_log_config(folder.path / DEBUG_LOG), dropped)
     if not config or folder.run_id is None:
         return FolderRead(folder, reason=f"{why}, and logs/debug.log does not hold its config either")
     record = RunRecord(run_id=folder.run_id, config=config, state=CRASHED, created=folder.started)
     note = f"{folder.path.name}: {why}; config recovered from logs/debug.log, no metrics."
-    return FolderRead(folder, record, (note,))
+    left_out = (dropped_note(f"{folder.path.name}/logs/debug.log", dropped),) if dropped else ()
+    return FolderRead(folder, record, (note, *left_out))
 
 
 def debug_log_config(path: Path) -> dict[str, Any]:
