@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from itertools import chain
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -65,10 +66,20 @@ def load_json(data: bytes | str, what: str) -> Any:
     return value
 
 
+def read_document(path: Path, what: str) -> bytes:
+    """The bytes of a file to parse, refused from its size before they are read."""
+    _check_document_size_of(path.stat().st_size, what)
+    return path.read_bytes()
+
+
 def _check_document_size(data: bytes | str, what: str) -> None:
-    if len(data) > MAX_DOCUMENT_BYTES:
+    _check_document_size_of(len(data), what)
+
+
+def _check_document_size_of(size: int, what: str) -> None:
+    if size > MAX_DOCUMENT_BYTES:
         raise OverBudget(
-            f"{what} is {_mb(len(data))}, over the {_mb(MAX_DOCUMENT_BYTES)} Sweepscope reads per file"
+            f"{what} is {_mb(size)}, over the {_mb(MAX_DOCUMENT_BYTES)} Sweepscope reads per file"
         )
 
 

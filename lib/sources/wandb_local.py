@@ -33,6 +33,7 @@ from lib.sources.safe_load import (
     dropped_note,
     load_json,
     load_yaml,
+    read_document,
     too_many_keys,
     without_oversized,
 )
@@ -395,7 +396,7 @@ def _parse_online_files(
 
 def _load_yaml_mapping(path: Path) -> dict[str, Any]:
     try:
-        data = load_yaml(path.read_bytes(), f"files/{path.name}")  # safe and budgeted
+        data = load_yaml(read_document(path, what := f"files/{path.name}"), what)  # safe and budgeted
     except SourceError:
         raise
     except (OSError, yaml.YAMLError) as error:
@@ -411,7 +412,7 @@ def _load_yaml_mapping(path: Path) -> dict[str, Any]:
 
 def _load_json_mapping(path: Path) -> dict[str, Any]:
     try:
-        data = load_json(path.read_bytes(), f"files/{path.name}")
+        data = load_json(read_document(path, what := f"files/{path.name}"), what)
     except SourceError:
         raise
     except (OSError, ValueError) as error:
@@ -438,7 +439,7 @@ def _unwrap_config(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def _metadata_start(path: Path) -> datetime | None:
     try:
-        started = load_json(path.read_bytes(), f"files/{path.name}").get("startedAt")
+        started = load_json(read_document(path, what := f"files/{path.name}"), what).get("startedAt")
         parsed = datetime.fromisoformat(str(started).replace("Z", "+00:00"))
     except (OSError, ValueError, AttributeError):
         return None

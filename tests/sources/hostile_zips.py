@@ -112,7 +112,8 @@ _CHILD = textwrap.dedent(
         result.update(outcome="memory_error", detail=repr(error))
     seconds = time.perf_counter() - start
     gc.collect()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    status = Path("/proc/self/status").read_text().splitlines()
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024  # since exec
     result.update(seconds=seconds, peak_rss_mb=peak, rss_growth_mb=rss_mb() - before)
     print("RESULT " + json.dumps(result, default=str))
     """
