@@ -54,3 +54,22 @@ def open_page(at: AppTest, page: str) -> AppTest:
 def figures(at: AppTest) -> list[dict]:
     """The plotly figure specs the page sent, in page order."""
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def open_source(app: AppTest, label: str) -> AppTest:
+    """The Load page with the source panel `label` open."""
+    app.run()
+    app.switch_page("pages/load.py")
+    app.run()
+    app.segmented_control(key="load.source").set_value(label)
+    return app.run()
+
+
+def fetch(app: AppTest, spec: str, key: str | None = None) -> AppTest:
+    """Type a W&B reference (and a key, unless None) on the W&B panel and press Fetch."""
+    app.text_input(key="load.wandb.spec").input(spec)
+    if key is not None:
+        app.text_input(key="load.wandb.key").input(key)
+    app.run()
+    next(b for b in app.button if b.label == "Fetch from W&B").click()
+    return app.run()

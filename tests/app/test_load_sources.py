@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import APP_DIR, page_text
+from tests.app.conftest import APP_DIR, fetch, open_source, page_text
 from tests.sources.wandb_standin import PERMISSION_DENIED, StandinSweep, WandbStandin, wandb_run
 
 OPTUNA_DB = APP_DIR / "tests" / "fixtures" / "real" / "optuna" / "adlane98__koleo-study__optuna_study.db"
@@ -39,23 +39,6 @@ def standin() -> Iterator[WandbStandin]:
 @pytest.fixture(autouse=True)
 def no_key_around(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
-
-
-def open_source(app: AppTest, label: str) -> AppTest:
-    app.run()
-    app.switch_page("pages/load.py")
-    app.run()
-    app.segmented_control(key="load.source").set_value(label)
-    return app.run()
-
-
-def fetch(app: AppTest, spec: str, key: str | None) -> AppTest:
-    app.text_input(key="load.wandb.spec").input(spec)
-    if key is not None:
-        app.text_input(key="load.wandb.key").input(key)
-    app.run()
-    next(b for b in app.button if b.label == "Fetch from W&B").click()
-    return app.run()
 
 
 def sweep_url(standin: WandbStandin) -> str:

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.safe_text import WORD_JOINER
 from lib.ui import sources
-from tests.app.conftest import page_text
+from tests.app.conftest import fetch, open_source, page_text
 from tests.sources.wandb_standin import OTHER_OPERATION, StandinSweep, WandbStandin, wandb_run
 
 SERVER_KEY = "server" + "0123456789abcdef" * 3
@@ -50,20 +50,7 @@ def empty_fetch_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def open_wandb(app: AppTest) -> AppTest:
-    app.run()
-    app.switch_page("pages/load.py")
-    app.run()
-    app.segmented_control(key="load.source").set_value("W&B project or sweep")
-    return app.run()
-
-
-def fetch(app: AppTest, spec: str, key: str | None = None) -> AppTest:
-    app.text_input(key="load.wandb.spec").input(spec)
-    if key is not None:
-        app.text_input(key="load.wandb.key").input(key)
-    app.run()
-    next(b for b in app.button if b.label == "Fetch from W&B").click()
-    return app.run()
+    return open_source(app, "W&B project or sweep")
 
 
 def literal(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -49,21 +50,20 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 6
     raise TimeoutError("streamlit did not become healthy in time")
 
 
-@pytest.fixture
-def app_url() -> Iterator[str]:
-    """A freshly started server per test: deep links behave differently on a fresh server."""
+@contextlib.contextmanager
+def streamlit_server(script: Path, *, cwd: Path) -> Iterator[str]:
+    """`streamlit run script` on a free port of 127.0.0.1 until the block ends; yields its URL. The
+    server's stderr must hold no traceback."""
     port = _free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+        sys.executable, "-m", "streamlit", "run", str(script),
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
-    process = subprocess.Popen(
-        command, cwd=APP_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
@@ -76,6 +76,13 @@ def app_url() -> Iterator[str]:
             process.kill()
         stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
         assert "Traceback" not in stderr, stderr
+
+
+@pytest.fixture
+def app_url() -> Iterator[str]:
+    """A freshly started server per test: deep links behave differently on a fresh server."""
+    with streamlit_server(APP_DIR / "streamlit_app.py", cwd=APP_DIR) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import http.server
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lib.safe_text import WORD_JOINER
-from tests.e2e.conftest import APP_DIR, _free_port, _wait_healthy, wait_for_idle
+from tests.e2e.conftest import APP_DIR, streamlit_server, wait_for_idle
 from tests.hostile_table import hostile_file_name, hostile_runs_csv
 
 pytestmark = pytest.mark.e2e
@@ -77,18 +75,8 @@ PAGES += ["Search history", "Next sweep", "Home"]
 def cases_url(tmp_path: Path) -> Iterator[str]:
     script = tmp_path / "cases.py"
     script.write_text(CASES_PAGE.format(app_dir=str(APP_DIR), cases=CASES))
-    port = _free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1"]
-    command += ["--browser.gatherUsageStats", "false"]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process)
+    with streamlit_server(script, cwd=tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
