@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
-from lib.display_limits import capped_table
-from lib.overview import best_run_summary, state_table, what_matters
 from lib.safe_text import md
+from lib.views.display_limits import capped_table
+from lib.views.home import best_run_summary, state_table, what_matters
 
 PAGE_CARDS = [
     (

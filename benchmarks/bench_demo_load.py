@@ -20,7 +20,7 @@ PROBE = """
 import json, time
 t0 = time.perf_counter()
 from lib.sources.demo import DEMO_DIR, load_demo
-import lib.sources.wandb_local
+import lib.sources.wandb.local
 t1 = time.perf_counter()
 sweep = load_demo()
 t2 = time.perf_counter()

@@ -29,8 +29,8 @@ from scipy.stats import spearmanr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lib.analysis.fanova import fanova_report
 from lib.columns import Kind
-from lib.fanova import fanova_report
 
 LEVELS = ("adam", "adamw", "rmsprop", "sgd")
 LEVEL_EFFECT = {"adam": 1.0, "adamw": 1.2, "rmsprop": 0.3, "sgd": -0.5}

@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _timing import best_of
 
+from lib.analysis.importance import importance_report
 from lib.columns import infer_kind
-from lib.importance import importance_report
 
 
 def synthetic_sweep(n_runs: int, n_params: int, seed: int = 0) -> tuple[pd.DataFrame, list[str]]:
@@ -84,8 +84,9 @@ def main() -> None:
     print("\nWarm: a cached recompute (st.cache_data hit, keyed on a full fingerprint)")
     import streamlit as st  # noqa: F401  (the cache works without a running app)
 
+    from lib.analysis._fit import ForestSettings
+    from lib.analysis.importance import Method
     from lib.fingerprint import frame_fingerprint
-    from lib.importance import ForestSettings, Method
     from lib.ui import _importance_cached
 
     runs, params = synthetic_sweep(10_000, 50)

@@ -17,12 +17,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _timing import timed
 
+from lib.analysis.history import search_history
+from lib.analysis.next_sweep import next_sweep_config
+from lib.analysis.noise import config_means, effect_sizes, repeat_groups, seed_columns, seed_noise
+from lib.analysis.separation import best_runs_separation
 from lib.columns import Direction
 from lib.filters import best_percent_mask
-from lib.history import search_history
-from lib.next_sweep import next_sweep_config
-from lib.noise import config_means, effect_sizes, repeat_groups, seed_columns, seed_noise
-from lib.separation import best_runs_separation
 from lib.sources.demo import load_demo
 from lib.sweep import Sweep, finish_sweep
 

@@ -17,10 +17,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.columns import Direction
+from lib.figures.parcoords import DEFAULT_MAX_LINES, build_parcoords
 from lib.filters import Threshold
-from lib.parcoords import DEFAULT_MAX_LINES, build_parcoords
 from lib.sweep import RUN_CREATED, Sweep, finish_sweep
-from lib.view_state import RUN_ORDER, ViewState
+from lib.views.parallel_state import RUN_ORDER, ViewState
 
 N_PARAMS = 11  # plus the metric: 12 axes
 

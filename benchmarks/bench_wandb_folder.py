@@ -44,8 +44,8 @@ sys.path.insert(0, {repo!r})
 from pathlib import Path
 mode, folder = sys.argv[1], Path(sys.argv[2])
 t0 = time.perf_counter()
-from lib.sources import wandb_file
-from lib.sources.wandb_local import load_wandb_folder
+from lib.sources.wandb import run_log as wandb_file
+from lib.sources.wandb.local import load_wandb_folder
 wandb_file.record_class()
 t1 = time.perf_counter()
 out = {{"import": t1 - t0}}

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib.columns import NUMERIC_KINDS, Direction, Kind, is_numeric_column
-from lib.encoding import MISSING_LEVEL, numeric_values
+from lib.columns import Direction
 from lib.sweep import RUN_NAME, Sweep
-
-TRUE_LEVEL, FALSE_LEVEL = "true", "false"
+from lib.values import MISSING_LEVEL, level_labels, reads_as_numbers, real_numbers
 
 
 @dataclass(frozen=True)
@@ -39,37 +37,6 @@ class Threshold:
     @property
     def is_active(self) -> bool:
         return bool(self.ranges or self.levels or self.include_missing)
-
-
-def reads_as_numbers(sweep: Sweep, column: str) -> bool:
-    """True when a column is filtered and drawn as numbers rather than as levels.
-
-    Numeric kinds are; so are identifiers and constants that hold only numbers (a seed)."""
-    kind = sweep.kind(column)
-    if kind in NUMERIC_KINDS:
-        return True
-    return kind in (Kind.IDENTIFIER, Kind.CONSTANT) and is_numeric_column(sweep.runs[column])
-
-
-def real_numbers(values: pd.Series) -> np.ndarray:
-    """A column as floats in its own units; text, missing and infinite values become NaN."""
-    return numeric_values(values, Kind.NUMERIC)
-
-
-def level_labels(values: pd.Series, kind: Kind) -> pd.Series:
-    """Each run's level as text: booleans as "true"/"false", missing as "(missing)"."""
-    present = values.notna().to_numpy()
-    if kind is Kind.BOOLEAN:
-        if pd.api.types.is_bool_dtype(values):
-            flags = values.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            flags = numeric_values(values, Kind.BOOLEAN)
-        text = np.where(flags == 1.0, TRUE_LEVEL, FALSE_LEVEL).astype(object)
-        text[np.isnan(flags)] = MISSING_LEVEL
-    else:
-        text = values.astype(str).to_numpy(dtype=object)
-        text[~present] = MISSING_LEVEL
-    return pd.Series(text, index=values.index, dtype=object)
 
 
 def column_levels(sweep: Sweep, column: str) -> list[str]:

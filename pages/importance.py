@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
-from lib.importance import ForestSettings
+from lib.analysis._fit import ForestSettings
 from lib.ui import importance_sections as sections
-from lib.ui.analyses import sweep_noise
+from lib.ui.cache import sweep_noise
 
 ui.page_frame()
 sweep = ui.current_sweep()

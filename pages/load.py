@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
-from lib.display_limits import capped_table
-from lib.load_summary import skipped_table, source_facts
 from lib.safe_text import md, md_sentence
 from lib.selection import Choices, choices_from_column_table, column_table
 from lib.ui.sources import SOURCE_PANELS, fetched_data_facts
+from lib.views.display_limits import capped_table
+from lib.views.load import skipped_table, source_facts
 
 ui.page_frame()
 

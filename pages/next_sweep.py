@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
+from lib.analysis.next_sweep import NextSweepError, next_sweep_config, optuna_snippet
 from lib.filters import best_percent_mask, kept_summary
-from lib.next_sweep import NextSweepError, next_sweep_config, optuna_snippet
 from lib.safe_text import md, md_sentence
 from lib.ui.parallel import kept_by_saved_view
 

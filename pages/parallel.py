@@ -5,13 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
-from lib.display_limits import capped_table
+from lib.analysis.region import promising_region
+from lib.figures.parcoords import build_parcoords
 from lib.filters import kept_runs_table
-from lib.parcoords import build_parcoords
-from lib.region import promising_region
 from lib.safe_text import md_sentence
-from lib.spreadsheet import to_safe_csv
 from lib.ui.parallel import remember_view, sidebar_controls, starting_view
+from lib.views.display_limits import capped_table
+from lib.views.spreadsheet import to_safe_csv
 
 ui.page_frame()
 sweep = ui.current_sweep()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
-from lib.display_limits import capped_table
-from lib.response import curve_summary, interaction_figure, interaction_summary, response_figure
+from lib.analysis.response import curve_summary, interaction_figure, interaction_summary, response_figure
 from lib.safe_text import md_sentence
-from lib.ui.analyses import cached_response
+from lib.ui.cache import cached_response
+from lib.views.display_limits import capped_table
 
 ui.page_frame()
 sweep = ui.current_sweep()

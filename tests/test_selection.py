@@ -1,9 +1,9 @@
 import pandas as pd
 
 from lib.columns import Direction, Kind
-from lib.overview import best_run_id, best_run_summary, state_table
 from lib.selection import Choices, Role, apply_choices, choices_from_column_table, column_table
 from lib.sweep import RunRecord, sweep_from_records
+from lib.views.home import best_run_id, best_run_summary, state_table
 
 
 def sweep_of_four():

@@ -31,9 +31,9 @@ DEMO_SPEC = "demo"
 def load_source(spec: str | Path, *, allowed_roots: Sequence[Path] | None = None) -> Sweep:
     """Read a sweep from `spec`; raises `SourceError` with an actionable message when it cannot.
 
-    With `allowed_roots` (the app passes `lib.paths.allowed_roots(...)`), every file and folder read,
+    With `allowed_roots` (the app passes `lib.sources.paths.allowed_roots(...)`), every file and folder read,
     links followed, must lie inside one of them: a SQLite URL is guarded as
-    `lib.paths.guard_storage_url` does, a path outside is refused with one message whether it
+    `lib.sources.paths.guard_storage_url` does, a path outside is refused with one message whether it
     exists or not, and a run folder or file below it that leads outside is skipped, listed in
     `Sweep.skipped`. Without it everything given is read (headless use).
     """
@@ -44,11 +44,11 @@ def load_source(spec: str | Path, *, allowed_roots: Sequence[Path] | None = None
         from lib.sources.demo import load_demo
 
         return load_demo()
-    from lib.sources.optuna_study import is_storage_url, load_optuna_study
+    from lib.sources.optuna.study import is_storage_url, load_optuna_study
 
     if is_storage_url(text):
         if allowed_roots is not None:
-            from lib.paths import guard_storage_url
+            from lib.sources.paths import guard_storage_url
 
             text = guard_storage_url(text, allowed_roots)
         return load_optuna_study(text)
@@ -58,7 +58,7 @@ def load_source(spec: str | Path, *, allowed_roots: Sequence[Path] | None = None
         return _outside(text)
     if _exists(path):
         return _load_path(path, allowed_roots)
-    from lib.sources.wandb_api import load_wandb_source, parse_wandb_spec
+    from lib.sources.wandb.api import load_wandb_source, parse_wandb_spec
 
     if parse_wandb_spec(text) is not None:
         return load_wandb_source(text)
@@ -76,18 +76,18 @@ def load_source(spec: str | Path, *, allowed_roots: Sequence[Path] | None = None
 def load_upload(data: bytes, name: str) -> Sweep:
     """An uploaded runs table (.csv, .tsv, .parquet), or a W&B snapshot saved from Sweepscope."""
     if Path(name).suffix.lower() in {".parquet", ".pq"}:
-        from lib.sources.wandb_api import is_snapshot_bytes, load_snapshot_bytes
+        from lib.sources.wandb.api import is_snapshot_bytes, load_snapshot_bytes
 
         if is_snapshot_bytes(data):
             return load_snapshot_bytes(data, name)
-    from lib.sources.runs_table import load_runs_table_bytes
+    from lib.sources.table.runs_table import load_runs_table_bytes
 
     return load_runs_table_bytes(data, name)
 
 
 def _outside(text: str) -> Sweep:
     """A W&B spec that happens not to name an allowed path is still a W&B spec; a path is refused."""
-    from lib.sources.wandb_api import load_wandb_source, parse_wandb_spec
+    from lib.sources.wandb.api import load_wandb_source, parse_wandb_spec
 
     if not Path(text).is_absolute() and parse_wandb_spec(text) is not None:
         return load_wandb_source(text)
@@ -99,22 +99,22 @@ def _outside(text: str) -> Sweep:
 
 def _load_path(path: Path, allowed_roots: Sequence[Path] | None) -> Sweep:
     if path.is_dir():
-        from lib.sources.wandb_local import load_wandb_folder
+        from lib.sources.wandb.local import load_wandb_folder
 
         return load_wandb_folder(path, allowed_roots=allowed_roots)
     suffix = path.suffix.lower()
     if suffix in {".parquet", ".pq"}:
-        from lib.sources.wandb_api import is_snapshot, load_snapshot
+        from lib.sources.wandb.api import is_snapshot, load_snapshot
 
         if is_snapshot(path):
             return load_snapshot(path)
     if suffix in TABLE_SUFFIXES:
-        from lib.sources.runs_table import load_runs_table
+        from lib.sources.table.runs_table import load_runs_table
 
         return load_runs_table(path)
     if suffix in OPTUNA_SUFFIXES:
-        from lib.sources.optuna_study import load_optuna_study
-        from lib.sources.sqlite_url import sqlite_url_for
+        from lib.sources.optuna.sqlite_url import sqlite_url_for
+        from lib.sources.optuna.study import load_optuna_study
 
         return load_optuna_study(sqlite_url_for(path.resolve()))
     if suffix == ".zip":
@@ -122,7 +122,7 @@ def _load_path(path: Path, allowed_roots: Sequence[Path] | None) -> Sweep:
 
         return load_wandb_zip(path.read_bytes(), name=path.name)
     if suffix == ".wandb":
-        from lib.sources.wandb_local import load_wandb_folder
+        from lib.sources.wandb.local import load_wandb_folder
 
         return load_wandb_folder(path.parent, allowed_roots=allowed_roots)
     raise SourceError(

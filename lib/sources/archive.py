@@ -47,7 +47,7 @@ def load_wandb_zip(
     max_files: int = DEFAULT_MAX_FILES,
 ) -> Sweep:
     """The runs in a zipped `wandb/` folder (or a zip of the folder holding it)."""
-    from lib.sources.wandb_local import load_wandb_folder
+    from lib.sources.wandb.local import load_wandb_folder
 
     with tempfile.TemporaryDirectory(prefix="sweepscope-zip-") as tmp:
         root = Path(tmp)

@@ -27,7 +27,7 @@ DIRECTIONS = {
 
 def load_demo() -> Sweep:
     """The demo sweep; `SourceError` if its files are missing from this copy of Sweepscope."""
-    from lib.sources.wandb_local import load_wandb_folder
+    from lib.sources.wandb.local import load_wandb_folder
 
     folder = DEMO_DIR / "wandb"
     if not folder.is_dir():

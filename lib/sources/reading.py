@@ -1,6 +1,6 @@
 """How a source is read: which folders its files may lead into, and whether parses may be cached.
 
-The app passes the folders the operator allowed (`lib.paths.allowed_roots`); every file and folder a
+The app passes the folders the operator allowed (`lib.sources.paths.allowed_roots`); every file and folder a
 reader opens is then resolved (`..` and symlinks) and must still lie inside one of them, so a link
 planted below an allowed folder cannot show data from elsewhere. Headless callers pass no roots and
 read whatever they are given. A temporary folder (an unpacked upload) is read without caching:

@@ -18,10 +18,11 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from lib.analysis._fit import ForestSettings
+from lib.analysis.importance import ImportanceReport, Method, importance_report
 from lib.columns import Direction, Kind
-from lib.figure_text import defused
+from lib.figures.inert import defused
 from lib.fingerprint import frame_fingerprint
-from lib.importance import ForestSettings, ImportanceReport, Method, importance_report
 from lib.safe_text import md, md_sentence
 from lib.selection import Choices, Role, apply_choices
 from lib.sources import SourceError, load_source

@@ -8,12 +8,19 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from lib.analysis._fit import ForestSettings
+from lib.analysis.fanova import variance_share_figure
+from lib.analysis.importance import ImportanceReport, Method, level_breakdown
+from lib.analysis.separation import best_runs_separation, separation_vs_importance_sentence
 from lib.columns import Kind
-from lib.display_limits import capped_table
-from lib.fanova import variance_share_figure
 from lib.filters import best_percent_mask
-from lib.importance import ForestSettings, ImportanceReport, Method, level_breakdown
-from lib.importance_view import (
+from lib.safe_text import md, md_sentence
+from lib.sweep import Sweep
+from lib.ui import chart, metric_picker
+from lib.ui.cache import SeedNoise, cached_fanova, effects_against_noise, per_configuration
+from lib.ui.parallel import kept_by_saved_view, saved_view
+from lib.views.display_limits import capped_table
+from lib.views.importance import (
     INTERPRETATION,
     correlation_colour,
     display_table,
@@ -21,12 +28,6 @@ from lib.importance_view import (
     settings_text,
     trust_summary,
 )
-from lib.safe_text import md, md_sentence
-from lib.separation import best_runs_separation, separation_vs_importance_sentence
-from lib.sweep import Sweep
-from lib.ui import chart, metric_picker
-from lib.ui.analyses import SeedNoise, cached_fanova, effects_against_noise, per_configuration
-from lib.ui.parallel import kept_by_saved_view, saved_view
 
 NOISE_COLUMN = "vs seed noise"
 

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from lib.figures.parcoords import colour_options, default_axes
 from lib.filters import Threshold, column_levels, kept_mask
-from lib.parcoords import colour_options, default_axes
 from lib.safe_text import md
 from lib.selection import Choices
 from lib.sweep import Sweep
 from lib.ui import current_choices, load_generation, loaded_sweep, set_choices
-from lib.view_controls import (
+from lib.views.parallel_controls import (
     filter_candidates,
     initial_range,
     levels_threshold,
@@ -33,7 +33,7 @@ from lib.view_controls import (
     step_label,
     threshold_for,
 )
-from lib.view_state import RUN_ORDER, ViewState, from_query, to_query
+from lib.views.parallel_state import RUN_ORDER, ViewState, from_query, to_query
 
 VIEW_KEY = "parallel.view"
 WRITTEN_KEY = "parallel.written_query"

@@ -1,8 +1,8 @@
 """The load page's source panels: one function per way in, each ending in `load_into_session`.
 
 The W&B key is the one typed in the page's password field (this browser session only), or for the
-configured W&B server only, the app's secrets or the environment (`lib.sources.wandb_hosts`).
-Fetched sweeps are cached on the key's digest, never the key (`lib.sources.wandb_cache`).
+configured W&B server only, the app's secrets or the environment (`lib.sources.wandb.hosts`).
+Fetched sweeps are cached on the key's digest, never the key (`lib.sources.wandb.cache`).
 What is shown from data or typed by the visitor goes through `md` (`load_into_session` escapes
 what it is given itself).
 """
@@ -18,19 +18,19 @@ from typing import Any
 
 import streamlit as st
 
-from lib.paths import allowed_roots, guard_storage_url, resolve_allowed
 from lib.safe_text import md, md_sentence
 from lib.sources import SourceError, load_source, load_upload
 from lib.sources.archive import load_wandb_zip
-from lib.sources.optuna_study import (
+from lib.sources.optuna.study import (
     StudyInfo,
     list_studies,
     list_studies_in_bytes,
     load_optuna_bytes,
     load_optuna_study,
 )
-from lib.sources.snapshot_claims import describe_claimed_age, is_from_snapshot
-from lib.sources.wandb_api import (
+from lib.sources.paths import allowed_roots, guard_storage_url, resolve_allowed
+from lib.sources.snapshot import describe_claimed_age, is_from_snapshot
+from lib.sources.wandb.api import (
     IncompleteFetchError,
     WandbSpec,
     describe_age,
@@ -39,11 +39,11 @@ from lib.sources.wandb_api import (
     parse_wandb_spec,
     snapshot_bytes,
 )
-from lib.sources.wandb_cache import FetchedSweeps
-from lib.sources.wandb_hosts import KeyChoice, choose_key, configured_base_url, display_host, key_page
+from lib.sources.wandb.auth import KEY_NAME, WHERE_TO_PUT_A_KEY, credential_digest
+from lib.sources.wandb.cache import FetchedSweeps
+from lib.sources.wandb.hosts import KeyChoice, choose_key, configured_base_url, display_host, key_page
 from lib.sweep import Sweep
 from lib.ui import load_into_session, secrets_mapping, set_loaded_sweep
-from lib.wandb_auth import KEY_NAME, WHERE_TO_PUT_A_KEY, credential_digest
 
 log = logging.getLogger("sweepscope")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from lib.axis_format import compact_number
+from lib.values import compact_number
 from tests.app.conftest import assert_drawn, figures, open_page, page_text
 
 

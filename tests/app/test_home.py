@@ -3,8 +3,8 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from lib.importance import importance_report
-from lib.overview import what_matters
+from lib.analysis.importance import importance_report
+from lib.views.home import what_matters
 from tests.app.conftest import page_text
 
 

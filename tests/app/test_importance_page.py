@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import lib.ui
-from lib.importance import importance_report
+from lib.analysis.importance import importance_report
 from tests.app.conftest import page_text
 
 

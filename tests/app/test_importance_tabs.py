@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import lib.ui
-from lib.importance import importance_report
+from lib.analysis.importance import importance_report
 from tests.app.conftest import assert_drawn, open_page, page_text
 
 

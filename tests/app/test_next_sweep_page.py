@@ -8,7 +8,7 @@ import pandas as pd
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from lib.next_sweep import validate_sweep_config
+from lib.analysis.next_sweep import validate_sweep_config
 from tests.app.conftest import assert_drawn, open_page
 
 

@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import lib.ui
+from lib.analysis.importance import ImportanceReport, importance_report
 from lib.columns import Kind
-from lib.importance import ImportanceReport, importance_report
 from tests.app.conftest import assert_drawn, figures, open_page
 
 

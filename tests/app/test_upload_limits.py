@@ -7,7 +7,7 @@ import tomllib
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from lib.display_limits import MAX_CELL_CHARS, MAX_ROWS
+from lib.views.display_limits import MAX_CELL_CHARS, MAX_ROWS
 from tests.app.conftest import APP_DIR, assert_drawn
 
 BIG_CELL = 5_000_000

@@ -1,7 +1,7 @@
 """Issue 9, item 9: a second fetch of the same sweep with the same key is a real cache hit.
 
 Before the fix it failed with CacheReplayClosureError: the progress bar made outside the cached
-function was replayed inside it. Now progress stays outside the cache (`lib.sources.wandb_cache`).
+function was replayed inside it. Now progress stays outside the cache (`lib.sources.wandb.cache`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
-from lib.next_sweep import validate_sweep_config
+from lib.analysis.next_sweep import validate_sweep_config
 from tests.e2e.conftest import wait_for_idle
 
 pytestmark = pytest.mark.e2e

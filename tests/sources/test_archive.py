@@ -78,7 +78,7 @@ def real_runs_zip(prefix: str = "") -> dict[str, bytes]:
     return zip_of_folder(REAL_WANDB / "wandb", f"{prefix}wandb/")
 
 
-# --- happy path (needs lib.sources.wandb_local) -----------------------------------------------
+# --- happy path (needs lib.sources.wandb.local) -----------------------------------------------
 
 
 @pytest.mark.parametrize("prefix", ["", "my-project/"])

@@ -15,7 +15,7 @@ from wandb.proto.wandb_internal_pb2 import Record as WandbRecord
 
 from lib.sources import SourceError, load_source
 from lib.sources.reading import LINK_OUTSIDE
-from lib.sources.wandb_local import load_wandb_folder
+from lib.sources.wandb.local import load_wandb_folder
 from lib.sweep import RUN_SWEEP, Sweep
 from tests.sources.offline_runs import frame_records
 

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from lib.sources import wandb_file, wandb_local
 from lib.sources.archive import load_wandb_zip
 from lib.sources.run_cache import BoundedCache
 from lib.sources.safe_load import MAX_KEYS_PER_RUN, OverBudget, load_json, load_yaml
-from lib.sources.wandb_file import parse_run_log
+from lib.sources.wandb import local as wandb_local
+from lib.sources.wandb import run_log as wandb_file
+from lib.sources.wandb.run_log import parse_run_log
 from tests.sources.hostile_zips import (
     BOMB_RUN,
     alias_bomb_yaml,

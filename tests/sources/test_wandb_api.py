@@ -21,9 +21,9 @@ import pytest
 import yaml
 
 from lib.columns import Direction, Kind
-from lib.sources import wandb_api
 from lib.sources.errors import SourceError
-from lib.sources.wandb_api import (
+from lib.sources.wandb import api as wandb_api
+from lib.sources.wandb.api import (
     AccessDeniedError,
     BadApiKeyError,
     IncompleteFetchError,
@@ -49,8 +49,8 @@ from lib.sources.wandb_api import (
     snapshot_info,
     swept_parameters,
 )
+from lib.sources.wandb.auth import credential_digest, resolve_api_key, where_to_put_a_key
 from lib.sweep import CRASHED, FINISHED, RUN_CREATED, RUN_RUNTIME, RUN_STATE, RUN_SWEEP, RUNNING
-from lib.wandb_auth import credential_digest, resolve_api_key, where_to_put_a_key
 from tests.sources.wandb_standin import (
     RATE_LIMITED,
     SERVER_ERROR,
@@ -676,7 +676,7 @@ def test_a_digest_of_another_key_is_refused(standin: WandbStandin) -> None:
 
 CHILD = """
 import sys
-from lib.sources.wandb_api import WandbError, WandbSpec, load_wandb
+from lib.sources.wandb.api import WandbError, WandbSpec, load_wandb
 
 url, good, other, stranger = sys.argv[1:5]
 load_wandb(WandbSpec("alice", "{mnist}", sweep_id="{sweep}", base_url=url), good)

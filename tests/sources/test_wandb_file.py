@@ -18,9 +18,9 @@ import pytest
 from google.protobuf import text_format
 from wandb.proto.wandb_internal_pb2 import Record as WandbRecord
 
-from lib.sources import wandb_file
 from lib.sources.errors import SourceError
-from lib.sources.wandb_file import (
+from lib.sources.wandb import run_log as wandb_file
+from lib.sources.wandb.run_log import (
     BLOCK_SIZE,
     HEADER,
     BoundedCache,
@@ -356,7 +356,7 @@ def test_the_private_record_class_decodes_exactly_as_wandbs_own(offline_dir: Pat
 
 def test_reading_a_run_log_does_not_import_the_wandb_package(offline_dir: Path) -> None:
     probe = (
-        "import sys; from pathlib import Path; from lib.sources.wandb_file import read_run_log; "
+        "import sys; from pathlib import Path; from lib.sources.wandb.run_log import read_run_log; "
         f"log = read_run_log(Path({str(run_log(offline_dir, 'sweepa01'))!r})); "
         "print(log.run_id, 'wandb' in sys.modules)"
     )

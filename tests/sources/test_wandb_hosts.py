@@ -1,10 +1,10 @@
-"""The one rule of which W&B key may go to which server (`lib.sources.wandb_hosts.choose_key`)."""
+"""The one rule of which W&B key may go to which server (`lib.sources.wandb.hosts.choose_key`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from lib.sources.wandb_hosts import (
+from lib.sources.wandb.hosts import (
     ALLOW_HTTP_LOCALHOST,
     KeyChoice,
     KeyRefusedError,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from lib.sources import SourceError, load_source
-from lib.sources.wandb_api import WandbError, WandbSpec, load_wandb
+from lib.sources.wandb.api import WandbError, WandbSpec, load_wandb
 from tests.sources.wandb_standin import (
     ALLOW_HTTP_LOCALHOST,
     OTHER_OPERATION,

@@ -14,9 +14,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from lib.sources import SourceError, load_source, wandb_file, wandb_local
-from lib.sources.wandb_file import HEADER, BoundedCache, RunLog
-from lib.sources.wandb_local import RunFolder, debug_log_config, load_wandb_folder
+from lib.sources import SourceError, load_source
+from lib.sources.wandb import local as wandb_local
+from lib.sources.wandb import run_log as wandb_file
+from lib.sources.wandb.local import RunFolder, debug_log_config, load_wandb_folder
+from lib.sources.wandb.run_log import HEADER, BoundedCache, RunLog
 from lib.sweep import (
     CRASHED,
     FAILED,

@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from lib.sources import load_upload
-from lib.sources.snapshot_claims import CLAIM_NOTE, describe_claimed_age, is_from_snapshot
-from lib.sources.wandb_api import (
+from lib.sources.snapshot import CLAIM_NOTE, describe_claimed_age, is_from_snapshot
+from lib.sources.wandb.api import (
     SNAPSHOT_KEY,
     WandbSpec,
     fetched_at,

@@ -57,7 +57,7 @@ PROJECT_NOT_FOUND = (404, "project not found")
 RATE_LIMITED = (429, "rate limit exceeded")
 SERVER_ERROR = (500, "internal server error")
 OTHER_OPERATION = "(not GraphQL)"
-ALLOW_HTTP_LOCALHOST = "SWEEPSCOPE_ALLOW_HTTP_LOCALHOST"  # lib.sources.wandb_hosts reads it
+ALLOW_HTTP_LOCALHOST = "SWEEPSCOPE_ALLOW_HTTP_LOCALHOST"  # lib.sources.wandb.hosts reads it
 
 
 @dataclass
