@@ -21,6 +21,7 @@ from lib.columns import (
     is_bookkeeping_key,
     is_numeric_column,
 )
+from lib.sweep_config import first_config_metric
 
 # Run fields every source fills where it knows them. Prefixed so they never collide with a
 # config key a user chose (a config key `name` stays `name`).
@@ -216,25 +217,6 @@ def _clean_metric_column(values: pd.Series) -> tuple[pd.Series, int]:
     return numbers.mask(infinite), int(infinite.sum())
 
 
-def primary_metric_from_configs(
-    sweep_configs: Mapping[str, Mapping[str, Any]],
-) -> tuple[str | None, Direction | None]:
-    """The sweep config's `metric: {name, goal}`, from the first sweep that names one."""
-    for config in sweep_configs.values():
-        metric = config.get("metric") if isinstance(config, Mapping) else None
-        if isinstance(metric, Mapping) and isinstance(metric.get("name"), str):
-            goal = str(metric.get("goal", "")).lower()
-            direction = (
-                Direction.MAXIMIZE
-                if goal == "maximize"
-                else Direction.MINIMIZE
-                if goal == "minimize"
-                else None
-            )
-            return metric["name"], direction
-    return None, None
-
-
 def finish_sweep(
     frame: pd.DataFrame,
     *,
@@ -254,8 +236,9 @@ def finish_sweep(
         if n_inf:
             notes.append(f"{metric}: {n_inf} run(s) had an infinite value, treated as missing.")
     sweep_configs = sweep_configs or {}
-    config_metric, config_goal = primary_metric_from_configs(sweep_configs)
-    primary = primary_metric or config_metric
+    named = first_config_metric(sweep_configs)
+    config_goal = named.goal if named else None
+    primary = primary_metric or (named.name if named else None)
     if (
         primary is not None
         and primary not in metrics

@@ -47,10 +47,10 @@ from lib.sources.wandb.api import (
     parse_wandb_spec,
     save_snapshot,
     snapshot_info,
-    swept_parameters,
 )
 from lib.sources.wandb.auth import credential_digest, resolve_api_key, where_to_put_a_key
 from lib.sweep import CRASHED, FINISHED, RUN_CREATED, RUN_RUNTIME, RUN_STATE, RUN_SWEEP, RUNNING
+from lib.sweep_config import swept_parameters
 from tests.sources.wandb_standin import (
     RATE_LIMITED,
     SERVER_ERROR,

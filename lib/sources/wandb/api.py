@@ -61,6 +61,7 @@ from lib.sweep import (
     finish_sweep,
     sweep_from_records,
 )
+from lib.sweep_config import config_metric, metric_column, swept_parameters
 
 logger = logging.getLogger(__name__)
 
@@ -711,21 +712,6 @@ def _incomplete(spec: WandbSpec, fetch: _Fetch, sweep: Sweep) -> IncompleteFetch
     return IncompleteFetchError(message, partial, done, total)
 
 
-def swept_parameters(sweep_config: Mapping[str, Any]) -> list[str]:
-    """Column names of the parameters a sweep config sweeps (nested ones dotted)."""
-
-    def walk(parameters: Mapping[str, Any], prefix: str) -> Iterator[str]:
-        for name, spec in parameters.items():
-            nested = spec.get("parameters") if isinstance(spec, Mapping) else None
-            if isinstance(nested, Mapping):
-                yield from walk(nested, f"{prefix}{name}.")
-            else:
-                yield f"{prefix}{name}"
-
-    parameters = sweep_config.get("parameters")
-    return list(walk(parameters, "")) if isinstance(parameters, Mapping) else []
-
-
 def _focused_on_sweep_config(sweep: Sweep, spec: WandbSpec) -> Sweep:
     """Swept parameters as the params (one sweep) and the config's metric as the primary one."""
     config = sweep.sweep_configs.get(spec.sweep_id or "", {}) if spec.sweep_id else {}
@@ -765,32 +751,13 @@ def _swept_kinds(sweep: Sweep, swept: list[str]) -> Sweep:
 
 
 def _metric_in_configs(sweep: Sweep) -> tuple[str | None, Direction | None]:
-    """The sweep config's metric as a column: `val_acc`, or `val_acc.max` under define_metric."""
+    """The first sweep config's metric that is a column, with the config's goal (None if unstated)."""
     for config in sweep.sweep_configs.values():
-        metric = config.get("metric") if isinstance(config, Mapping) else None
-        if not isinstance(metric, Mapping) or not isinstance(metric.get("name"), str):
-            continue
-        goal = str(metric.get("goal", "minimize")).lower()
-        direction = Direction.MAXIMIZE if goal == "maximize" else Direction.MINIMIZE
-        column = _metric_column(metric["name"], direction, sweep.metrics)
-        if column is not None:
-            return column, direction
+        named = config_metric(config)
+        column = metric_column(named.name, sweep.metrics, named.goal) if named else None
+        if named is not None and column is not None:
+            return column, named.goal
     return None, None
-
-
-def _metric_column(name: str, direction: Direction, metrics: list[str]) -> str | None:
-    best = "max" if direction == Direction.MAXIMIZE else "min"
-    for candidate in (
-        name,
-        f"summary.{name}",
-        f"{name}.{best}",
-        f"{name}.last",
-        f"{name}.mean",
-        f"{name}.best",
-    ):
-        if candidate in metrics:
-            return candidate
-    return None
 
 
 # ----------------------------------------------------------------------------------------------
