@@ -8,4 +8,5 @@ command -v chromium >/dev/null 2>&1 || apt_install chromium
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy
 OMP_NUM_THREADS=1 WANDB_SILENT=true WANDB_MODE=offline .venv/bin/python -m pytest "$@"
