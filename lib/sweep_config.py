@@ -20,6 +20,10 @@ from typing import Any
 from lib.columns import Direction, guess_direction
 
 GOALS = {"minimize": Direction.MINIMIZE, "maximize": Direction.MAXIMIZE}
+# Keys of a sweep's own config that some training scripts copy into the run config, as they appear
+# flattened in a runs table; nested ones are recognised by their prefix.
+EXPORTED_KEYS = frozenset({"method", "program", "run_cap", "command", "metric.name", "metric.goal"})
+EXPORTED_KEY_PREFIXES = ("parameters.", "early_terminate.", "metric.", "command.")
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,11 @@ def config_metric(config: Any) -> ConfigMetric | None:
     if not isinstance(metric, Mapping) or not isinstance(metric.get("name"), str):
         return None
     return ConfigMetric(metric["name"], GOALS.get(str(metric.get("goal", "")).strip().lower()))
+
+
+def metric_entry(name: str, goal: Direction | None) -> dict[str, str]:
+    """A config's `metric` mapping; without a known goal, only the name."""
+    return {"name": name, "goal": goal.value} if goal else {"name": name}
 
 
 def first_config_metric(configs: Mapping[str, Any]) -> ConfigMetric | None:

@@ -57,6 +57,7 @@ from lib.sweep import (
     Sweep,
     finish_sweep,
 )
+from lib.sweep_config import metric_entry
 
 if TYPE_CHECKING:
     from optuna.distributions import BaseDistribution
@@ -811,17 +812,13 @@ def _metric_directions(
 def _sweep_config(
     study: _Study, objectives: tuple[str, ...], directions: Mapping[str, Direction], params: _Params
 ) -> dict[str, Any]:
-    goals = [_goal(name, directions.get(name)) for name in objectives]
+    goals = [metric_entry(name, directions.get(name)) for name in objectives]
     config: dict[str, Any] = {"method": "optuna", "metric": goals[0], "parameters": _search_space(params)}
     if len(goals) > 1:
         config["metrics"] = goals
     if study.user_attrs:
         config["user_attrs"] = study.user_attrs
     return config
-
-
-def _goal(name: str, direction: Direction | None) -> dict[str, str]:
-    return {"name": name, "goal": direction.value} if direction else {"name": name}
 
 
 def _skipped(params: _Params) -> list[tuple[str, str]]:

@@ -53,6 +53,7 @@ from lib.sweep import (
     finish_sweep,
     sweep_from_records,
 )
+from lib.sweep_config import EXPORTED_KEY_PREFIXES, EXPORTED_KEYS
 
 PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
 PARQUET_MAGIC = b"PAR1"
@@ -116,10 +117,6 @@ STATE_SYNONYMS = {
     "stopped": KILLED,
 }
 KNOWN_STATES = frozenset({FINISHED, FAILED, CRASHED, RUNNING, KILLED, PRUNED, UNKNOWN})
-
-# Keys of a W&B sweep config that some scripts copy into the run config.
-SWEEP_KEYS = frozenset({"method", "program", "run_cap", "command", "metric.name", "metric.goal"})
-SWEEP_KEY_PREFIXES = ("parameters.", "early_terminate.", "metric.", "command.")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -541,7 +538,7 @@ def _aliased_meta(columns: Sequence[str]) -> dict[str, str]:
 
 def _sweep_key_columns(candidates: Sequence[str]) -> list[str]:
     """A sweep's own config keys, when the table clearly carries a copied sweep config."""
-    keys = [c for c in candidates if c in SWEEP_KEYS or c.startswith(SWEEP_KEY_PREFIXES)]
+    keys = [c for c in candidates if c in EXPORTED_KEYS or c.startswith(EXPORTED_KEY_PREFIXES)]
     has_parameters = any(c.startswith("parameters.") for c in keys)
     has_method_and_metric = "method" in keys and any(c.startswith("metric.") for c in keys)
     return keys if has_parameters or has_method_and_metric else []
