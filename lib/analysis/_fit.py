@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
 from lib.columns import Kind
+from lib.values import real_numbers
 
 MIN_RUNS = 8
 
@@ -32,6 +33,14 @@ class ForestSettings:
     n_repeats: int = 4
     large_fit_rows: int = 2000  # above this, each tree sees half the runs and leaves hold 5+
     seed: int = 0
+
+
+def runs_with_metric(runs: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The runs whose `metric` is a finite number, and that metric as floats (text, missing and
+    infinite values are left out). Every model-based analysis fits on exactly these runs."""
+    y_all = real_numbers(runs[metric])
+    has_metric = np.isfinite(y_all)
+    return runs[has_metric], y_all[has_metric]
 
 
 def forest_for(settings: ForestSettings, n_rows: int, *, oob: bool = False) -> RandomForestRegressor:

@@ -23,7 +23,14 @@ import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.model_selection import KFold
 
-from lib.analysis._fit import MIN_RUNS, ForestSettings, forest_for, model_kind, subsample_rows
+from lib.analysis._fit import (
+    MIN_RUNS,
+    ForestSettings,
+    forest_for,
+    model_kind,
+    runs_with_metric,
+    subsample_rows,
+)
 from lib.analysis.encoding import Design, design_matrix
 from lib.columns import Kind, infer_kind
 from lib.values import category_labels, numeric_values
@@ -266,11 +273,8 @@ def importance_report(
     """Importance and correlation of every parameter for `metric`, with how far to trust them.
     Runs without a value for the metric are left out and counted."""
     settings = settings or ForestSettings()
-    y_all = pd.to_numeric(runs[metric], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    has_metric = np.isfinite(y_all)
-    used = runs[has_metric]
-    y = y_all[has_metric]
-    n_missing = int((~has_metric).sum())
+    used, y = runs_with_metric(runs, metric)
+    n_missing = len(runs) - len(used)
     if len(used) < MIN_RUNS or not params:
         return _empty_report(params, metric, method, settings, len(used), n_missing)
     inferred = kinds or {}

@@ -32,11 +32,18 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
-from lib.analysis._fit import MIN_RUNS, ForestSettings, model_kind
+from lib.analysis._fit import (
+    MIN_RUNS,
+    ForestSettings,
+    forest_for,
+    model_kind,
+    runs_with_metric,
+    subsample_rows,
+)
 from lib.analysis.encoding import design_matrix
 from lib.columns import Direction, Kind, infer_kind, is_numeric_column, name_tokens
 from lib.sweep import Sweep
-from lib.values import MISSING_LEVEL, compact_number
+from lib.values import MISSING_LEVEL, compact_number, real_numbers
 
 CONFIG = "config"
 RUNS = "runs"
@@ -149,8 +156,8 @@ def repeat_groups(
 
 
 def _metric_values(runs: pd.DataFrame, metric: str) -> pd.Series:
-    values = pd.to_numeric(runs[metric], errors="coerce").astype(float)
-    return values.where(np.isfinite(values))
+    """`metric` per run as floats, NaN where it is not a finite number."""
+    return pd.Series(real_numbers(runs[metric]), index=runs.index, dtype=float)
 
 
 def config_means(
@@ -226,10 +233,10 @@ def seed_noise(
 ) -> NoiseReport:
     """How much `metric` varies between runs of one configuration (see `NoiseReport`); runs without
     a value for it are left out. With a `direction` the table lists the best configurations first."""
-    values = _metric_values(runs, metric)
-    scored = runs[values.notna()]
+    scored, y = runs_with_metric(runs, metric)
     groups = repeat_groups(scored, params, seed_cols)
-    stats = values[values.notna()].groupby(groups, sort=False).agg(["count", "mean", "std", "min", "max"])
+    values = pd.Series(y, index=scored.index)
+    stats = values.groupby(groups, sort=False).agg(["count", "mean", "std", "min", "max"])
     stats = stats.rename(columns={"count": RUNS})
     repeated = stats[stats[RUNS] >= 2]
     kept_params = [p for p in params if p not in set(seed_cols) and p in runs]
@@ -302,12 +309,11 @@ def effect_sizes(
     """Per parameter, `effect`: the range of a random forest's partial dependence for `metric`, in
     its units (see the module docstring), and `how` it was taken. Runs without the metric are left
     out; a conditional parameter is varied only in the runs that have it. Pass `config_means(...)`
-    to count each configuration once. The forest takes `settings`' trees, leaf size and features;
-    it is fitted on at most `MAX_FIT_ROWS` runs and averaged over at most `MAX_PD_ROWS`.
+    to count each configuration once. The forest is `forest_for(settings, ...)`, fitted on at most
+    `MAX_FIT_ROWS` runs and averaged over at most `MAX_PD_ROWS`.
     Randomness: `settings.seed`."""
     settings = settings or ForestSettings()
-    values = _metric_values(runs, metric)
-    used = runs[values.notna()]
+    used, y = runs_with_metric(runs, metric)
     names = [p for p in params if p in runs]
     if len(used) < MIN_RUNS or not names:
         why = f"needs at least {MIN_RUNS} runs with {metric}"
@@ -315,16 +321,9 @@ def effect_sizes(
     given = kinds or {}
     model_kinds = {p: model_kind(used, p, given.get(p) or infer_kind(used[p], p)) for p in names}
     design = design_matrix(used, names, model_kinds)
-    forest = RandomForestRegressor(
-        n_estimators=settings.n_trees,
-        min_samples_leaf=settings.min_samples_leaf,
-        max_features=settings.max_features,
-        n_jobs=-1,
-        random_state=settings.seed,
-    )
     rng = np.random.default_rng(settings.seed)
-    fit_rows = _sample_rows(np.arange(len(used)), MAX_FIT_ROWS, rng)
-    forest.fit(design.matrix[fit_rows], values[values.notna()].to_numpy()[fit_rows])
+    fit_rows = subsample_rows(len(used), MAX_FIT_ROWS, rng)
+    forest = forest_for(settings, len(fit_rows)).fit(design.matrix[fit_rows], y[fit_rows])
     rows = []
     for p in names:
         cols = design.groups[p]
@@ -333,7 +332,7 @@ def effect_sizes(
             grid, over = _level_grid([design.columns[c] for c in cols], p)
         else:
             grid, over = _grid(design.matrix[present, cols[0]], grid_points)
-        eval_rows = _sample_rows(present, MAX_PD_ROWS, rng)
+        eval_rows = subsample_rows(len(used), MAX_PD_ROWS, rng, present)
         if len(eval_rows) == 0 or len(grid) < 2:
             rows.append({"parameter": p, "effect": 0.0, "how": "takes a single value"})
             continue
@@ -341,10 +340,6 @@ def effect_sizes(
         among = "" if len(present) == len(used) else f", among the {len(present)} runs that have it"
         rows.append({"parameter": p, "effect": effect, "how": f"forest partial dependence {over}{among}"})
     return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
-
-
-def _sample_rows(rows: np.ndarray, cap: int, rng: np.random.Generator) -> np.ndarray:
-    return rows if len(rows) <= cap else np.sort(rng.choice(rows, size=cap, replace=False))
 
 
 def flag_noise(
