@@ -11,6 +11,7 @@ import pandas as pd
 
 from lib.columns import Direction, Kind
 from lib.sweep import RUN_GROUP, RUN_STATE, RUN_SWEEP, Sweep
+from lib.values import parsed_numbers
 
 
 class Role(StrEnum):
@@ -67,7 +68,7 @@ def _reassigned(sweep: Sweep, roles: Mapping[str, Role]) -> tuple[list[str], lis
 def _coerce_metrics(runs: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     """Metrics must be numbers: a column moved into the metric role is coerced, text becomes missing."""
     coerced = {
-        m: pd.to_numeric(runs[m], errors="coerce")
+        m: parsed_numbers(runs[m])
         for m in metrics
         if not pd.api.types.is_numeric_dtype(runs[m]) or pd.api.types.is_bool_dtype(runs[m])
     }

@@ -22,6 +22,7 @@ from lib.columns import (
     is_numeric_column,
 )
 from lib.sweep_config import first_config_metric
+from lib.values import parsed_numbers
 
 # Run fields every source fills where it knows them. Prefixed so they never collide with a
 # config key a user chose (a config key `name` stays `name`).
@@ -212,7 +213,7 @@ def sweep_from_records(
 
 def _clean_metric_column(values: pd.Series) -> tuple[pd.Series, int]:
     """Metrics as floats, with +-inf turned into missing; returns how many were infinite."""
-    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    numbers = parsed_numbers(values).astype(float)
     infinite = np.isinf(numbers.to_numpy())
     return numbers.mask(infinite), int(infinite.sum())
 

@@ -8,44 +8,91 @@ text, missing and infinite values as NaN; log-scaled columns are read as log10; 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from lib.columns import NUMERIC_KINDS, Kind, is_numeric_column
-from lib.sweep import Sweep
+
+if TYPE_CHECKING:  # lib.sweep reads metrics through this module
+    from lib.sweep import Sweep
 
 MAX_LEVELS = 30
 OTHER_LEVEL = "(other)"
 MISSING_LEVEL = "(missing)"
 TRUE_LEVEL, FALSE_LEVEL = "true", "false"
+# How a boolean cell may be spelled once a column is read as boolean (text is stripped, lower-cased).
+BOOLEAN_SPELLINGS = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0}
+
+
+def parsed_numbers(values: pd.Series) -> pd.Series:
+    """Each cell as a number where it parses as one ("3" and True too); NaN where it does not.
+    Infinities are kept and the dtype is pandas' choice: `real_numbers` is the finite float form."""
+    return pd.to_numeric(values, errors="coerce")
+
+
+def all_parse_as_numbers(values: pd.Series) -> bool:
+    """True when every present cell parses as a number (text such as "3" and infinities count)."""
+    return bool(parsed_numbers(values).notna().sum() == values.notna().sum())
+
+
+def log10_positive(numbers: np.ndarray) -> np.ndarray:
+    """log10 of the positive numbers; NaN for zero, negative and missing ones."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(numbers > 0, np.log10(numbers), np.nan)
+
+
+def boolean_values(values: pd.Series) -> np.ndarray:
+    """A boolean column as 1.0/0.0 (see `BOOLEAN_SPELLINGS`); other values and missing as NaN."""
+    as_text = values.map(lambda v: None if pd.isna(v) else str(v).strip().lower())
+    return as_text.map(BOOLEAN_SPELLINGS).to_numpy(dtype=float, na_value=np.nan)
 
 
 def numeric_values(values: pd.Series, kind: Kind) -> np.ndarray:
     """A parameter as floats on the scale it is read on: log10 for log-scaled, 0/1 for booleans."""
     if kind is Kind.BOOLEAN:
-        as_text = values.map(lambda v: None if pd.isna(v) else str(v).strip().lower())
-        return as_text.map({"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0}).to_numpy(
-            dtype=float, na_value=np.nan
-        )
-    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        return boolean_values(values)
+    numbers = parsed_numbers(values).to_numpy(dtype=float, na_value=np.nan, copy=True)
     numbers[~np.isfinite(numbers)] = np.nan
-    if kind is Kind.LOG:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            numbers = np.where(numbers > 0, np.log10(numbers), np.nan)
-    return numbers
+    return log10_positive(numbers) if kind is Kind.LOG else numbers
+
+
+def cell_texts(values: pd.Series, missing: str | None = None) -> pd.Series:
+    """Each present cell as `str()` writes it (a float32 0.1 as 0.10000000149011612), `missing`
+    where there is no value. `level_labels` writes pandas' text instead (0.1)."""
+    return values.map(lambda v: missing if pd.isna(v) else str(v))
 
 
 def category_labels(values: pd.Series, max_levels: int = MAX_LEVELS) -> pd.Series:
-    """Levels as text; missing as its own level; beyond the `max_levels` commonest, pooled."""
-    labels = values.map(lambda v: MISSING_LEVEL if pd.isna(v) else str(v)).astype(object)
-    counts = labels.value_counts()
-    if len(counts) > max_levels:
-        keep = set(counts.index[: max_levels - 1])
-        labels = labels.where(labels.isin(keep), OTHER_LEVEL)
-    return labels
+    """Levels as text; missing as its own level; beyond the `max_levels` commonest, pooled
+    (missing competes like any level, so a rare "(missing)" is pooled too)."""
+    labels = cell_texts(values, missing=MISSING_LEVEL).astype(object)
+    return pooled_levels(labels, max_levels, count_missing=True, keep_missing=False)
+
+
+def pooled_levels(
+    labels: pd.Series, max_levels: int, *, count_missing: bool, keep_missing: bool
+) -> pd.Series:
+    """`labels` with every level beyond the `max_levels - 1` commonest as "(other)", when there are
+    more than `max_levels`. `count_missing`: "(missing)" takes a place in that count and ranking;
+    `keep_missing`: it is never pooled."""
+    counts = (labels if count_missing else labels[labels != MISSING_LEVEL]).value_counts()
+    if len(counts) <= max_levels:
+        return labels
+    keep = set(counts.index[: max_levels - 1]) | ({MISSING_LEVEL} if keep_missing else set())
+    return labels.where(labels.isin(keep), OTHER_LEVEL)
+
+
+def natural_order(levels: Iterable[str]) -> list[str]:
+    """Levels that are all numbers by value (16 before 128), otherwise alphabetically."""
+    levels = list(levels)
+    try:
+        return sorted(levels, key=float)
+    except ValueError:
+        return sorted(levels, key=lambda s: (s.casefold(), s))
 
 
 def reads_as_numbers(sweep: Sweep, column: str) -> bool:
@@ -70,7 +117,7 @@ def level_labels(values: pd.Series, kind: Kind) -> pd.Series:
         if pd.api.types.is_bool_dtype(values):
             flags = values.to_numpy(dtype=float, na_value=np.nan)
         else:
-            flags = numeric_values(values, Kind.BOOLEAN)
+            flags = boolean_values(values)
         text = np.where(flags == 1.0, TRUE_LEVEL, FALSE_LEVEL).astype(object)
         text[np.isnan(flags)] = MISSING_LEVEL
     else:

@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
 from lib.columns import Kind
-from lib.values import real_numbers
+from lib.values import all_parse_as_numbers, real_numbers
 
 MIN_RUNS = 8
 
@@ -65,5 +65,4 @@ def model_kind(runs: pd.DataFrame, param: str, kind: Kind) -> Kind:
     """How a parameter enters the model: constants and identifiers as numbers when they are numbers."""
     if kind not in (Kind.CONSTANT, Kind.IDENTIFIER):
         return kind
-    numbers = pd.to_numeric(runs[param], errors="coerce")
-    return Kind.NUMERIC if numbers.notna().sum() == runs[param].notna().sum() else Kind.CATEGORICAL
+    return Kind.NUMERIC if all_parse_as_numbers(runs[param]) else Kind.CATEGORICAL

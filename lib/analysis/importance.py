@@ -33,7 +33,7 @@ from lib.analysis._fit import (
 )
 from lib.analysis.encoding import Design, design_matrix
 from lib.columns import Kind, infer_kind
-from lib.values import category_labels, numeric_values
+from lib.values import category_labels, numeric_values, parsed_numbers
 
 PREDICT_BATCH_ROWS = 200_000
 
@@ -305,7 +305,7 @@ def parameter_importance(
 def level_breakdown(runs: pd.DataFrame, param: str, metric: str) -> pd.DataFrame:
     """Per level of a categorical parameter: runs, mean, median and best-to-worst of the metric."""
     frame = pd.DataFrame(
-        {"level": category_labels(runs[param]), "value": pd.to_numeric(runs[metric], errors="coerce")}
+        {"level": category_labels(runs[param]), "value": parsed_numbers(runs[metric])}
     ).dropna(subset=["value"])
     summary = frame.groupby("level")["value"].agg(
         runs="count", mean="mean", median="median", min="min", max="max"

@@ -43,7 +43,7 @@ from lib.analysis._fit import (
 from lib.analysis.encoding import design_matrix
 from lib.columns import Direction, Kind, infer_kind, is_numeric_column, name_tokens
 from lib.sweep import Sweep
-from lib.values import MISSING_LEVEL, compact_number, real_numbers
+from lib.values import MISSING_LEVEL, cell_texts, compact_number, parsed_numbers, real_numbers
 
 CONFIG = "config"
 RUNS = "runs"
@@ -73,7 +73,7 @@ def looks_like_seed_name(name: str) -> bool:
 def _holds_integers(values: pd.Series) -> bool:
     if not is_numeric_column(values):
         return False
-    numbers = pd.to_numeric(values.dropna(), errors="coerce").to_numpy(dtype=float)
+    numbers = real_numbers(values.dropna())
     return bool(np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers)))
 
 
@@ -108,10 +108,10 @@ def _canonical_codes(values: pd.Series, rtol: float, atol: float) -> tuple[np.nd
     """A code per run and, per code, the value as JSON text: equal codes for values that count as
     equal (numbers within the tolerance; a missing value equals only a missing one)."""
     if is_numeric_column(values):
-        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        numbers = parsed_numbers(values).to_numpy(dtype=float, na_value=np.nan)
         codes, uniques = pd.factorize(_snapped(numbers, rtol, atol), use_na_sentinel=False)
         return codes, ["null" if math.isnan(u) else repr(float(u)) for u in uniques]
-    texts = values.map(lambda v: None if pd.isna(v) else str(v))
+    texts = cell_texts(values)
     codes, uniques = pd.factorize(texts.to_numpy(dtype=object), use_na_sentinel=False)
     return codes, [json.dumps(u) for u in uniques]
 
@@ -354,7 +354,7 @@ def flag_noise(
     flagged["noise_threshold"] = threshold
     within = pd.array([pd.NA] * len(flagged), dtype="boolean")
     if known:
-        effect = pd.to_numeric(flagged["effect"], errors="coerce")
+        effect = parsed_numbers(flagged["effect"])
         within = pd.array(effect < threshold, dtype="boolean")
         within[effect.isna().to_numpy()] = pd.NA
     flagged[WITHIN_NOISE] = within

@@ -16,11 +16,11 @@ import pandas as pd
 from lib.columns import Kind
 from lib.sweep import Sweep
 from lib.values import (
-    MISSING_LEVEL,
-    OTHER_LEVEL,
     AxisScale,
     compact_number,
     level_labels,
+    log10_positive,
+    pooled_levels,
     reads_as_numbers,
     real_numbers,
     resolved_scale,
@@ -47,9 +47,8 @@ class Region:
 
 def quantiles(numbers: np.ndarray, log: bool) -> dict[str, float]:
     """Quantiles of the present values in real units, taken on the log10 scale when `log`."""
-    present = numbers[~np.isnan(numbers)]
-    if log:
-        present = np.log10(present[present > 0])
+    present = log10_positive(numbers) if log else numbers
+    present = present[~np.isnan(present)]
     if present.size == 0:
         return dict.fromkeys(QUANTILES, np.nan)
     values = np.quantile(present, list(QUANTILES.values()))
@@ -101,12 +100,9 @@ def _numeric_summary(name: str, rows: list[dict], log: bool, integer: bool) -> s
     return text
 
 
-def _pooled(labels: pd.Series) -> pd.Series:
-    counts = labels[labels != MISSING_LEVEL].value_counts()
-    if len(counts) <= MAX_REGION_LEVELS:
-        return labels
-    keep = set(counts.index[: MAX_REGION_LEVELS - 1]) | {MISSING_LEVEL}
-    return labels.where(labels.isin(keep), OTHER_LEVEL)
+def _region_levels(labels: pd.Series) -> pd.Series:
+    """The commonest levels by name; "(missing)" is always shown and takes no place among them."""
+    return pooled_levels(labels, MAX_REGION_LEVELS, count_missing=False, keep_missing=True)
 
 
 def _level_rows(name: str, labels: pd.Series, kept: np.ndarray) -> list[dict]:
@@ -158,7 +154,7 @@ def promising_region(
             numeric_rows += rows
             summaries[name] = _numeric_summary(name, rows, log, integer)
         else:
-            rows = _level_rows(name, _pooled(level_labels(values, sweep.kind(name))), mask)
+            rows = _level_rows(name, _region_levels(level_labels(values, sweep.kind(name))), mask)
             level_rows += rows
             summaries[name] = _level_summary(name, rows)
     return Region(

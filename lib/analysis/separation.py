@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lib.analysis._fit import model_kind
+from lib.analysis._fit import model_kind, runs_with_metric
 from lib.columns import NUMERIC_KINDS, Direction, Kind, infer_kind
 from lib.filters import best_percent_mask
-from lib.values import MISSING_LEVEL, OTHER_LEVEL, compact_number, level_labels, real_numbers
+from lib.values import MISSING_LEVEL, compact_number, level_labels, pooled_levels, real_numbers
 
 MIN_TOP_RUNS = 5
 MAX_LEVELS = 30
@@ -84,14 +84,6 @@ def effective_count(weights: np.ndarray) -> float:
 
 def _bin_count(n_top: float) -> int:
     return int(min(MAX_BINS, max(MIN_BINS, n_top // RUNS_PER_BIN)))
-
-
-def _pooled(labels: pd.Series) -> pd.Series:
-    counts = labels.value_counts()
-    if len(counts) <= MAX_LEVELS:
-        return labels
-    keep = set(counts.index[: MAX_LEVELS - 1]) | {MISSING_LEVEL}
-    return labels.where(labels.isin(keep), OTHER_LEVEL)
 
 
 def numeric_bins(numbers: np.ndarray, n_bins: int) -> pd.Series:
@@ -175,7 +167,7 @@ def _parameter_row(name: str, kind: Kind, compared: ComparedRuns, n_bins: int) -
         labels = numeric_bins(numbers, n_bins)
         summary = numeric_phrase(name, numbers, compared, integer=kind is Kind.INTEGER)
     else:
-        labels = _pooled(level_labels(values, kind))
+        labels = pooled_levels(level_labels(values, kind), MAX_LEVELS, count_missing=True, keep_missing=True)
         summary = level_phrase(name, labels, compared)
     divergence, chance = pearson_divergence(labels, compared)
     return {
@@ -199,13 +191,12 @@ def _weights(groups: pd.Series | None, index: pd.Index) -> np.ndarray:
 def _top_runs(
     runs: pd.DataFrame, metric: str, direction: Direction, percent: float, mask: pd.Series | None
 ) -> tuple[pd.DataFrame, np.ndarray, str]:
-    values = pd.to_numeric(runs[metric], errors="coerce").astype(float)
-    scored = np.isfinite(values.to_numpy(na_value=np.nan))
+    scored, y = runs_with_metric(runs, metric)
     if mask is None:
-        top = best_percent_mask(values[scored], direction, percent).to_numpy(dtype=bool)
-        return runs[scored], top, f"the best {compact_number(percent, 3)}% by {metric}"
-    top = mask.reindex(runs.index, fill_value=False).to_numpy(dtype=bool)[scored]
-    return runs[scored], top, "the selected runs"
+        top = best_percent_mask(pd.Series(y, index=scored.index), direction, percent).to_numpy(dtype=bool)
+        return scored, top, f"the best {compact_number(percent, 3)}% by {metric}"
+    top = mask.reindex(scored.index, fill_value=False).to_numpy(dtype=bool)
+    return scored, top, "the selected runs"
 
 
 def _empty(metric: str, compared: ComparedRuns, warning: str) -> SeparationReport:
