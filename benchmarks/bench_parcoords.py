@@ -1,8 +1,8 @@
 """Parallel-coordinates build time and spec size on large synthetic sweeps.
 
 Run: python benchmarks/bench_parcoords.py
-Prints, per case, the best build time of a few repeats (`build_parcoords`, figure included) and the
-size of the JSON spec Streamlit sends (`fig.to_json()`).
+Prints, per case, the best build time of a few repeats (`parallel_chart`: spec, data step and
+figure) and the size of the JSON spec Streamlit sends (`fig.to_json()`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.columns import Direction
-from lib.figures.parcoords import DEFAULT_MAX_LINES, build_parcoords
+from lib.figures.parcoords_data import DEFAULT_MAX_LINES
 from lib.filters import Threshold
 from lib.sweep import RUN_CREATED, Sweep, finish_sweep
+from lib.views.parallel_chart import parallel_chart
 from lib.views.parallel_state import RUN_ORDER, ViewState
 
 N_PARAMS = 11  # plus the metric: 12 axes
@@ -61,11 +62,11 @@ def synthetic_sweep(n_runs: int, seed: int = 0) -> Sweep:
 
 
 def timed_build(sweep: Sweep, state: ViewState, max_lines: int, repeat: int = 5):
-    build_parcoords(sweep, state, max_lines=max_lines)  # warm-up: imports and first-call costs
+    parallel_chart(sweep, state, max_lines=max_lines)  # warm-up: imports and first-call costs
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        view = build_parcoords(sweep, state, max_lines=max_lines)
+        view = parallel_chart(sweep, state, max_lines=max_lines)
         best = min(best, time.perf_counter() - start)
     return view, best
 

@@ -6,11 +6,11 @@ import streamlit as st
 
 from lib import ui
 from lib.analysis.region import promising_region
-from lib.figures.parcoords import build_parcoords
 from lib.filters import kept_runs_table
 from lib.safe_text import md_sentence
 from lib.ui.parallel import remember_view, sidebar_controls, starting_view
 from lib.views.display_limits import capped_table
+from lib.views.parallel_chart import parallel_chart
 from lib.views.spreadsheet import to_safe_csv
 
 ui.page_frame()
@@ -27,7 +27,7 @@ start = starting_view(sweep)
 order = ui.importance_order(sweep, start.metric or sweep.default_metric)
 state = sidebar_controls(sweep, start, order)
 remember_view(state)
-view = build_parcoords(sweep, state, importance_order=order)
+view = parallel_chart(sweep, state, importance_order=order)
 
 st.markdown(f"**{view.kept_text}** · {view.drawn_text}")  # counts only, no names
 ui.chart(view.figure, key="parallel.chart", config={"displaylogo": False})

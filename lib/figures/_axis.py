@@ -137,7 +137,7 @@ def integer_ticks(distinct: np.ndarray, low: float, high: float) -> list[float] 
 
 
 MINUTE, HOUR, DAY = 60, 3600, 86_400
-TIME_STEPS = (1, 5, 15, 30, MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR)
+TIME_STEPS: tuple[int, ...] = (1, 5, 15, 30, MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR)
 TIME_STEPS += (12 * HOUR, DAY, 2 * DAY, 3 * DAY, 7 * DAY, 14 * DAY, 30 * DAY)
 
 

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from lib.figures.parcoords import colour_options, default_axes
 from lib.filters import Threshold, column_levels, kept_mask
 from lib.safe_text import md
 from lib.selection import Choices
 from lib.sweep import Sweep
 from lib.ui import current_choices, load_generation, loaded_sweep, set_choices
+from lib.views.parallel_chart import colour_options, default_axes
 from lib.views.parallel_controls import (
     filter_candidates,
     initial_range,

@@ -6,11 +6,12 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from lib.figures.encoded_axis import RUN_ORDER
 from lib.filters import Threshold, column_levels
 from lib.sweep import Sweep
 from lib.values import MISSING_LEVEL, AxisScale, reads_as_numbers
 
-RUN_ORDER = "(run order)"  # colour choice: creation order when known, else row order
+__all__ = ["RUN_ORDER", "ViewState", "from_query", "to_query"]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""The parallel-coordinates builder on designed sweeps: axes, filters drawn, lines, colour, URL."""
+"""Parallel coordinates on designed sweeps: axes, filters drawn, lines, colour.
+
+Most facts are read from the data step (`view.info`, what `parcoords_info` decides); the drawing
+tests at the end check that the figure carries what the data says, and the snapping test reads the
+figure itself, since it is about what Plotly does with it.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ import pytest
 from lib.columns import Direction
 from lib.figures._axis import MAX_LABEL_CHARS, axis_labels, short_label
 from lib.figures._common import SEQUENTIAL
-from lib.figures.parcoords import build_parcoords, default_axes, lines_to_draw
+from lib.figures.parcoords import parcoords_figure
+from lib.figures.parcoords_data import ParcoordsSpec, lines_to_draw, parcoords_info
 from lib.filters import Threshold
 from lib.sweep import RUN_CREATED, finish_sweep
 from lib.values import AxisScale
+from lib.views.parallel_chart import default_axes, parallel_chart
 from lib.views.parallel_state import RUN_ORDER, ViewState
 
 N = 120
@@ -56,6 +63,12 @@ def sweep():
 
 
 def dimension(view, column: str):
+    """The axis of `column` as the data step describes it."""
+    return next(d for d in view.info.dimensions if d.column == column)
+
+
+def figure_dimension(view, column: str):
+    """The axis of `column` as the figure draws it (found by its label, as Plotly shows it)."""
     label = next(label for label, full in view.labels.items() if full == column)
     return next(d for d in view.figure.data[0].dimensions if d.label == label)
 
@@ -111,7 +124,7 @@ def as_plotly_keeps_it(dim) -> list[tuple[float, float]]:
 
 
 def test_log_axis_plots_log10_with_ticks_in_real_units(sweep) -> None:
-    view = build_parcoords(sweep, ViewState(metric="loss", axes=("lr", "loss")))
+    view = parallel_chart(sweep, ViewState(metric="loss", axes=("lr", "loss")))
     dim = dimension(view, "lr")
     lr = sweep.runs["lr"].loc[view.drawn_ids].to_numpy()
     np.testing.assert_allclose(np.asarray(dim.values, dtype=float), np.log10(lr), rtol=1e-6, atol=1e-6)
@@ -129,8 +142,8 @@ def test_log_axis_plots_log10_with_ticks_in_real_units(sweep) -> None:
 def test_every_axis_range_ends_on_ticks(sweep) -> None:
     """Plotly draws an axis line only between its first and last tick."""
     axes = ("lr", "momentum", "layers", "optimizer", "use_bn", "acc", "loss")
-    view = build_parcoords(sweep, ViewState(metric="loss", axes=axes, scales={"lr": AxisScale.LINEAR}))
-    for dim in view.figure.data[0].dimensions:
+    view = parallel_chart(sweep, ViewState(metric="loss", axes=axes, scales={"lr": AxisScale.LINEAR}))
+    for dim in view.info.dimensions:
         assert (min(dim.range), max(dim.range)) == (min(dim.tickvals), max(dim.tickvals)), dim.label
         values = np.asarray(dim.values, dtype=float)
         assert min(dim.range) <= values.min() and values.max() <= max(dim.range) + 1e-6, dim.label
@@ -139,14 +152,14 @@ def test_every_axis_range_ends_on_ticks(sweep) -> None:
 def test_a_sparse_decade_gets_3x_ticks() -> None:
     frame = pd.DataFrame({"wd": [1e-4, 2e-4, 5e-4, 1e-3, 3e-3], "loss": [1.0, 2, 3, 4, 5]})
     small = finish_sweep(frame, params=["wd"], metrics=["loss"], source="t")
-    view = build_parcoords(small, ViewState(metric="loss", axes=("wd", "loss"), scales={"wd": AxisScale.LOG}))
+    view = parallel_chart(small, ViewState(metric="loss", axes=("wd", "loss"), scales={"wd": AxisScale.LOG}))
     dim = dimension(view, "wd")
     assert list(dim.ticktext) == ["1e-4", "3e-4", "1e-3", "3e-3"]
     np.testing.assert_allclose(dim.tickvals, np.log10([1e-4, 3e-4, 1e-3, 3e-3]))
 
 
 def test_scale_override_puts_a_log_column_on_a_linear_axis(sweep) -> None:
-    view = build_parcoords(
+    view = parallel_chart(
         sweep, ViewState(metric="loss", axes=("lr", "loss"), scales={"lr": AxisScale.LINEAR})
     )
     dim = dimension(view, "lr")
@@ -159,13 +172,13 @@ def test_scale_override_puts_a_log_column_on_a_linear_axis(sweep) -> None:
 def test_log_is_refused_for_values_at_or_below_zero() -> None:
     frame = pd.DataFrame({"x": [-1.0, 0.0, 10.0, 100.0], "loss": [1.0, 2, 3, 4]})
     signed = finish_sweep(frame, params=["x"], metrics=["loss"], source="t")
-    view = build_parcoords(signed, ViewState(metric="loss", axes=("x", "loss"), scales={"x": AxisScale.LOG}))
+    view = parallel_chart(signed, ViewState(metric="loss", axes=("x", "loss"), scales={"x": AxisScale.LOG}))
     np.testing.assert_allclose(drawn_values(view, "x").sort_index(), [-1.0, 0.0, 10.0, 100.0])
     assert any("linear axis" in note for note in view.notes)
 
 
 def test_categorical_axis_codes_match_their_labels(sweep) -> None:
-    view = build_parcoords(sweep, ViewState(metric="loss", axes=("optimizer", "use_bn", "loss")))
+    view = parallel_chart(sweep, ViewState(metric="loss", axes=("optimizer", "use_bn", "loss")))
     dim = dimension(view, "optimizer")
     assert list(dim.ticktext) == ["adam", "rmsprop", "sgd"]
     codes = drawn_values(view, "optimizer")
@@ -188,7 +201,7 @@ def many_levels_sweep():
 
 def test_many_levels_keep_the_commonest_and_pool_the_rest() -> None:
     levels_sweep = many_levels_sweep()
-    view = build_parcoords(levels_sweep, ViewState(metric="loss", axes=("arch", "loss")))
+    view = parallel_chart(levels_sweep, ViewState(metric="loss", axes=("arch", "loss")))
     dim = dimension(view, "arch")
     named = [f"l{k:02d}" for k in range(1, 12)]  # the 11 commonest
     assert list(dim.ticktext) == [*named, "(other)"]
@@ -200,7 +213,7 @@ def test_many_levels_keep_the_commonest_and_pool_the_rest() -> None:
 def test_a_rare_level_chosen_in_a_filter_keeps_its_own_tick() -> None:
     levels_sweep = many_levels_sweep()
     state = ViewState(metric="loss", axes=("arch", "loss"), thresholds=(Threshold("arch", levels=("l19",)),))
-    view = build_parcoords(levels_sweep, state)
+    view = parallel_chart(levels_sweep, state)
     dim = dimension(view, "arch")
     assert "l19" in list(dim.ticktext)
     code = dim.tickvals[list(dim.ticktext).index("l19")]
@@ -208,7 +221,7 @@ def test_a_rare_level_chosen_in_a_filter_keeps_its_own_tick() -> None:
 
 
 def test_missing_values_sit_on_their_own_tick_beyond_the_range(sweep) -> None:
-    view = build_parcoords(sweep, ViewState(metric="loss", axes=("momentum", "loss")))
+    view = parallel_chart(sweep, ViewState(metric="loss", axes=("momentum", "loss")))
     dim = dimension(view, "momentum")
     texts = list(dim.ticktext)
     assert texts[-1] == "(missing)"
@@ -222,16 +235,16 @@ def test_missing_values_sit_on_their_own_tick_beyond_the_range(sweep) -> None:
 
 
 def test_missing_metric_runs_are_on_the_metric_axis_too(sweep) -> None:
-    view = build_parcoords(sweep, ViewState(metric="loss", axes=("lr", "loss")))
+    view = parallel_chart(sweep, ViewState(metric="loss", axes=("lr", "loss")))
     dim = dimension(view, "loss")
     assert dim.ticktext[-1] == "(missing)"
     assert (drawn_values(view, "loss") == np.float32(dim.tickvals[-1])).sum() == 4
 
 
 def test_flipping_reverses_the_range(sweep) -> None:
-    plain = dimension(build_parcoords(sweep, ViewState(metric="loss", axes=("lr", "loss"))), "lr")
+    plain = dimension(parallel_chart(sweep, ViewState(metric="loss", axes=("lr", "loss"))), "lr")
     flipped = dimension(
-        build_parcoords(sweep, ViewState(metric="loss", axes=("lr", "loss"), flipped=("lr",))), "lr"
+        parallel_chart(sweep, ViewState(metric="loss", axes=("lr", "loss"), flipped=("lr",))), "lr"
     )
     assert list(flipped.range) == list(plain.range)[::-1]
     assert plain.range[0] < plain.range[1]
@@ -244,14 +257,14 @@ def test_log_threshold_is_drawn_in_log10_units(sweep) -> None:
     state = ViewState(
         metric="loss", axes=("lr", "loss"), thresholds=(Threshold("lr", ranges=((1e-4, 1e-3),)),)
     )
-    dim = dimension(build_parcoords(sweep, state), "lr")
+    dim = dimension(parallel_chart(sweep, state), "lr")
     assert intervals(dim.constraintrange) == [pytest.approx((-4.0, -3.0), abs=1e-5)]
 
 
 def test_several_ranges_become_several_constraint_ranges(sweep) -> None:
     ranges = ((1e-5, 1e-4), (1e-2, 1e-1))
     state = ViewState(metric="loss", axes=("lr", "loss"), thresholds=(Threshold("lr", ranges=ranges),))
-    dim = dimension(build_parcoords(sweep, state), "lr")
+    dim = dimension(parallel_chart(sweep, state), "lr")
     lr = sweep.runs["lr"]
     low, high = math.log10(lr.min()), math.log10(lr.max())
     expected = [(low, -4.0), (-2.0, high)]  # clipped to the values
@@ -269,9 +282,9 @@ def test_constraint_ranges_grey_exactly_the_runs_left_out(sweep) -> None:
         ),
         best_percent=60,
     )
-    view = build_parcoords(sweep, state)
+    view = parallel_chart(sweep, state)
     inside_all = np.ones(len(view.drawn_ids), dtype=bool)
-    for dim in view.figure.data[0].dimensions:
+    for dim in view.info.dimensions:
         if dim.constraintrange is not None:
             inside_all &= inside(np.asarray(dim.values, dtype=float), dim.constraintrange)
     kept = view.kept.loc[view.drawn_ids].to_numpy()
@@ -298,7 +311,7 @@ def test_constraint_ranges_grey_exactly_the_runs_left_out(sweep) -> None:
     ],
 )
 def test_plotly_keeps_the_constraint_ranges_after_snapping_them_to_ticks(sweep, thresholds) -> None:
-    view = build_parcoords(
+    view = parallel_chart(
         sweep, ViewState(metric="loss", axes=("lr", "optimizer", "momentum", "loss"), thresholds=thresholds)
     )
     inside_all = np.ones(len(view.drawn_ids), dtype=bool)
@@ -316,7 +329,7 @@ def test_missing_level_threshold_covers_the_missing_tick(sweep) -> None:
         axes=("momentum", "loss"),
         thresholds=(Threshold("momentum", ranges=((0.9, 1.0),), include_missing=True),),
     )
-    view = build_parcoords(sweep, state)
+    view = parallel_chart(sweep, state)
     dim = dimension(view, "momentum")
     values = np.asarray(dim.values, dtype=float)
     momentum = sweep.runs["momentum"].loc[view.drawn_ids]
@@ -329,14 +342,14 @@ def test_a_filter_on_a_column_not_shown_adds_its_axis(sweep) -> None:
     state = ViewState(
         metric="loss", axes=("lr",), thresholds=(Threshold("use_bn", levels=("true",)),), best_percent=10
     )
-    view = build_parcoords(sweep, state)
+    view = parallel_chart(sweep, state)
     assert view.axes == ["lr", "use_bn", "loss"]
     assert dimension(view, "loss").constraintrange is not None
 
 
 def test_a_filter_nothing_passes_greys_every_line(sweep) -> None:
     state = ViewState(metric="loss", axes=("lr", "loss"), thresholds=(Threshold("lr", ranges=((5.0, 9.0),)),))
-    view = build_parcoords(sweep, state)
+    view = parallel_chart(sweep, state)
     assert view.n_kept == 0
     dim = dimension(view, "lr")
     assert not inside(np.asarray(dim.values, dtype=float), dim.constraintrange).any()
@@ -376,7 +389,7 @@ def test_hide_draws_only_kept_runs() -> None:
 def test_large_sweep_is_capped_and_keeps_the_best() -> None:
     big = designed_sweep(n=2000, seed=1)
     state = ViewState(metric="loss", thresholds=(Threshold("lr", ranges=((1e-3, 3e-3),)),))
-    view = build_parcoords(big, state, max_lines=500)
+    view = parallel_chart(big, state, max_lines=500)
     assert view.n_drawn == 500 and view.drawn_text == "showing 500 of 2,000 runs"
     loss = big.runs["loss"]
     assert loss.idxmin() in view.drawn_ids
@@ -387,7 +400,7 @@ def test_large_sweep_is_capped_and_keeps_the_best() -> None:
 
 
 def test_best_runs_are_drawn_last(sweep) -> None:
-    view = build_parcoords(sweep, ViewState(metric="acc", axes=("lr", "acc")))
+    view = parallel_chart(sweep, ViewState(metric="acc", axes=("lr", "acc")))
     acc = sweep.runs["acc"].loc[view.drawn_ids].to_numpy()
     assert np.all(np.diff(acc) >= 0)  # maximized: worst first, best on top
 
@@ -406,51 +419,51 @@ def created_sweep():
 
 def test_colour_by_created_time_follows_creation_not_row_order() -> None:
     created = created_sweep()
-    view = build_parcoords(created, ViewState(metric="loss", axes=("lr", "loss"), colour=RUN_CREATED))
-    line = view.figure.data[0].line
-    colour = pd.Series(np.asarray(line.color, dtype=float), index=view.drawn_ids)
+    view = parallel_chart(created, ViewState(metric="loss", axes=("lr", "loss"), colour=RUN_CREATED))
+    line = view.info.colour
+    colour = pd.Series(np.asarray(line.values, dtype=float), index=view.drawn_ids)
     by_time = ["b", "d", "a", "c"]
     assert list(colour.loc[by_time].sort_values().index) == by_time
     assert colour["e"] > colour.loc[by_time].max()  # no creation time: the "(missing)" band
-    assert "(missing)" in list(line.colorbar.ticktext)
-    assert any(text.startswith("2024-01-0") for text in line.colorbar.ticktext)
+    assert "(missing)" in list(line.ticktext)
+    assert any(text.startswith("2024-01-0") for text in line.ticktext)
 
 
 def test_colour_by_run_order_uses_creation_order() -> None:
     created = created_sweep()
-    view = build_parcoords(created, ViewState(metric="loss", axes=("lr", "loss"), colour=RUN_ORDER))
-    colour = pd.Series(np.asarray(view.figure.data[0].line.color, dtype=float), index=view.drawn_ids)
+    view = parallel_chart(created, ViewState(metric="loss", axes=("lr", "loss"), colour=RUN_ORDER))
+    colour = pd.Series(np.asarray(view.info.colour.values, dtype=float), index=view.drawn_ids)
     assert colour.to_dict() == {"b": 1.0, "d": 2.0, "a": 3.0, "c": 4.0, "e": 5.0}
 
 
 def test_colour_by_a_log_parameter_uses_log10_with_real_unit_ticks(sweep) -> None:
-    view = build_parcoords(sweep, ViewState(metric="loss", axes=("lr", "loss"), colour="lr"))
-    line = view.figure.data[0].line
+    view = parallel_chart(sweep, ViewState(metric="loss", axes=("lr", "loss"), colour="lr"))
+    line = view.info.colour
     lr = sweep.runs["lr"].loc[view.drawn_ids].to_numpy()
-    np.testing.assert_allclose(np.asarray(line.color, dtype=float), np.log10(lr), rtol=1e-6, atol=1e-6)
-    for value, text in zip(line.colorbar.tickvals, line.colorbar.ticktext, strict=True):
+    np.testing.assert_allclose(np.asarray(line.values, dtype=float), np.log10(lr), rtol=1e-6, atol=1e-6)
+    for value, text in zip(line.tickvals, line.ticktext, strict=True):
         assert value == pytest.approx(math.log10(float(text)))
 
 
 def test_colour_by_a_categorical_names_its_levels(sweep) -> None:
-    view = build_parcoords(sweep, ViewState(metric="loss", axes=("lr", "loss"), colour="optimizer"))
-    line = view.figure.data[0].line
-    assert list(line.colorbar.ticktext) == ["adam", "rmsprop", "sgd"]
-    codes = pd.Series(np.asarray(line.color, dtype=float), index=view.drawn_ids)
+    view = parallel_chart(sweep, ViewState(metric="loss", axes=("lr", "loss"), colour="optimizer"))
+    line = view.info.colour
+    assert list(line.ticktext) == ["adam", "rmsprop", "sgd"]
+    codes = pd.Series(np.asarray(line.values, dtype=float), index=view.drawn_ids)
     assert (codes[sweep.runs["optimizer"].loc[view.drawn_ids] == "sgd"] == 2).all()
 
 
 def first_colour(view) -> str:
-    return view.figure.data[0].line.colorscale[0][1]
+    return view.info.colour.colorscale[0][1]
 
 
 def test_colour_scale_puts_the_best_runs_at_the_bright_end_and_can_be_reversed(sweep) -> None:
     dark, bright = SEQUENTIAL[0], SEQUENTIAL[-1]
-    minimized = build_parcoords(sweep, ViewState(metric="loss", axes=("lr", "loss")))
-    maximized = build_parcoords(sweep, ViewState(metric="acc", axes=("lr", "acc")))
+    minimized = parallel_chart(sweep, ViewState(metric="loss", axes=("lr", "loss")))
+    maximized = parallel_chart(sweep, ViewState(metric="acc", axes=("lr", "acc")))
     assert first_colour(minimized) == bright  # low loss is good
     assert first_colour(maximized) == dark
-    reversed_view = build_parcoords(sweep, ViewState(metric="acc", axes=("lr", "acc"), reversed=True))
+    reversed_view = parallel_chart(sweep, ViewState(metric="acc", axes=("lr", "acc"), reversed=True))
     assert first_colour(reversed_view) == bright
 
 
@@ -486,18 +499,97 @@ def test_long_names_are_shortened_readably_and_stay_unique() -> None:
 def test_view_maps_short_labels_back_to_full_names() -> None:
     frame = pd.DataFrame({"optimizer.schedule.warmup_steps_total": [1.0, 2.0, 3.0], "loss": [0.3, 0.2, 0.1]})
     long = finish_sweep(frame, params=["optimizer.schedule.warmup_steps_total"], metrics=["loss"], source="t")
-    view = build_parcoords(long, ViewState(metric="loss"))
+    view = parallel_chart(long, ViewState(metric="loss"))
     assert view.abbreviated == {"warmup_steps_total": "optimizer.schedule.warmup_steps_total"}
+    assert view.info.columns == [long.params[0], "loss"]
     assert view.figure.data[0].meta["columns"] == [long.params[0], "loss"]
 
 
 def test_ticks_added_for_a_filter_leave_every_label_on_its_own_tick(sweep) -> None:
-    plain = dimension(build_parcoords(sweep, ViewState(metric="loss", axes=("lr", "loss"))), "loss")
+    plain = dimension(parallel_chart(sweep, ViewState(metric="loss", axes=("lr", "loss"))), "loss")
     state = ViewState(
         metric="loss", axes=("lr", "loss"), thresholds=(Threshold("loss", ranges=((0.41, 0.43),)),)
     )
-    filtered = dimension(build_parcoords(sweep, state), "loss")
+    filtered = dimension(parallel_chart(sweep, state), "loss")
     assert list(filtered.tickvals) == sorted(filtered.tickvals)
     labels = {v: t for v, t in zip(filtered.tickvals, filtered.ticktext, strict=True) if t.strip("\u200b")}
     assert labels == dict(zip(plain.tickvals, plain.ticktext, strict=True))
     assert len(set(filtered.ticktext)) == len(filtered.ticktext)  # Plotly keys ticks on their text
+
+
+# --- the drawing step carries what the data step says ------------------------------------------
+
+
+FILTERED = ViewState(
+    metric="loss",
+    axes=("lr", "optimizer", "momentum", "loss"),
+    flipped=("momentum",),
+    thresholds=(
+        Threshold("lr", ranges=((1e-4, 3e-3), (2e-2, 1e-1))),
+        Threshold("optimizer", levels=("adam", "sgd")),
+    ),
+    best_percent=60,
+    colour="lr",
+)
+
+
+def test_figure_dimensions_are_the_data_steps_axes(sweep) -> None:
+    view = parallel_chart(sweep, FILTERED)
+    drawn = view.figure.data[0].dimensions
+    assert [d.label for d in drawn] == [d.label for d in view.info.dimensions]
+    for info in view.info.dimensions:
+        dim = figure_dimension(view, info.column)
+        np.testing.assert_array_equal(np.asarray(dim.values, dtype=np.float32), info.values)
+        assert list(dim.range) == list(info.range)
+        assert list(dim.tickvals) == info.tickvals and list(dim.ticktext) == info.ticktext
+        if info.constraintrange is None:
+            assert dim.constraintrange is None
+        else:
+            assert intervals(dim.constraintrange) == info.constraintrange
+    assert len(intervals(figure_dimension(view, "lr").constraintrange)) == 2  # several ranges: a list
+
+
+def test_figure_line_is_the_data_steps_colour_or_plain(sweep) -> None:
+    view = parallel_chart(sweep, FILTERED)
+    line, colour = view.figure.data[0].line, view.info.colour
+    np.testing.assert_array_equal(np.asarray(line.color, dtype=np.float32), colour.values)
+    assert (line.cmin, line.cmax) == (colour.cmin, colour.cmax)
+    assert [list(step) for step in line.colorscale] == [list(step) for step in colour.colorscale]
+    assert list(line.colorbar.ticktext) == colour.ticktext and line.colorbar.title.text == "lr"
+    assert view.figure.layout.margin.r == 130  # room for the colour bar
+    plain = parallel_chart(
+        finish_sweep(pd.DataFrame({"x": [1.0, 2.0, 3.0]}), params=["x"], metrics=[], source="t"), ViewState()
+    )
+    assert plain.info.colour is None and plain.figure.data[0].line.color == "#3b6fb6"
+    assert plain.figure.layout.margin.r == 80
+
+
+def test_many_axes_tilt_their_labels(sweep) -> None:
+    axes = ("lr", "optimizer", "momentum", "layers", "use_bn", "seed", "const", "acc", "loss")
+    tilted = parallel_chart(sweep, ViewState(metric="loss", axes=axes)).figure
+    upright = parallel_chart(sweep, ViewState(metric="loss", axes=("lr", "loss"))).figure
+    assert tilted.data[0].labelangle == -20 and tilted.layout.height == 520
+    assert upright.data[0].labelangle == 0 and upright.layout.height == 480
+
+
+def test_the_data_step_takes_a_plain_spec_without_page_state(sweep) -> None:
+    kept = sweep.runs["optimizer"] == "adam"
+    spec = ParcoordsSpec(
+        axes=("optimizer", "lr", "loss"),
+        kept=kept,
+        metric="loss",
+        thresholds=(Threshold("optimizer", levels=("adam",)),),
+        colour=RUN_ORDER,
+        hide=True,
+    )
+    info = parcoords_info(sweep, spec)
+    assert info.columns == ["optimizer", "lr", "loss"]
+    assert set(info.drawn_ids) == set(kept.index[kept])
+    optimizer = next(d for d in info.dimensions if d.column == "optimizer")
+    assert (
+        optimizer.constraintrange is not None
+        and optimizer.constraintrange[0][0] < 0 < optimizer.constraintrange[0][1]
+    )
+    assert info.colour is not None and info.colour.title == "run order"
+    figure = parcoords_figure(info)
+    assert figure.data[0].meta["columns"] == info.columns

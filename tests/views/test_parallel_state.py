@@ -8,10 +8,10 @@ import string
 import pandas as pd
 import pytest
 
-from lib.figures.parcoords import build_parcoords
 from lib.filters import Threshold
 from lib.sweep import finish_sweep
 from lib.values import AxisScale
+from lib.views.parallel_chart import parallel_chart
 from lib.views.parallel_state import ViewState, from_query, to_query
 from tests.figures.test_parcoords import designed_sweep
 
@@ -102,4 +102,4 @@ def test_random_queries_never_raise(sweep) -> None:
             for _ in range(rng.randint(1, 6))
         }
         state = from_query(query, sweep)
-        build_parcoords(sweep, state)
+        parallel_chart(sweep, state)
