@@ -5,13 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
-from lib.analysis.history import (
-    convergence_summary,
-    history_figure,
-    sampling_figure,
-    sampling_summary,
-    search_history,
-)
+from lib.analysis.history import convergence_summary, sampling_summary, search_history
+from lib.figures.history import history_figure, sampling_figure
 from lib.safe_text import md_sentence
 
 ui.page_frame()

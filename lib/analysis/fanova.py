@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from sklearn.ensemble import RandomForestRegressor
 
 from lib.analysis._fit import MIN_RUNS, model_kind
@@ -343,39 +342,3 @@ def fanova_importance(
     table = report.table.copy()
     table.attrs["interactions"] = report.interaction_share
     return table
-
-
-INTERACTIONS_LABEL = "(interactions)"
-
-
-def variance_share_figure(report: FanovaReport, *, height_per_bar: int = 26) -> go.Figure:
-    """Horizontal bars: each parameter's share of the variance with its 10–90% spread across trees,
-    largest on top, then one grey bar for what only parameters acting together explain."""
-    table = report.table.dropna(subset=["variance_share"])
-    names = [*table["parameter"], INTERACTIONS_LABEL]
-    shares = [*table["variance_share"], report.interaction_share]
-    figure = go.Figure(
-        go.Bar(
-            x=shares,
-            y=names,
-            orientation="h",
-            marker_color=["#2563eb"] * len(table) + ["#9ca3af"],
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": [*(table["high"] - table["variance_share"]).clip(lower=0), 0.0],
-                "arrayminus": [*(table["variance_share"] - table["low"]).clip(lower=0), 0.0],
-                "thickness": 1,
-                "width": 3,
-            },
-            hovertemplate="%{y}: %{x:.1%} of the variance<extra></extra>",
-        )
-    )
-    figure.update_layout(
-        height=80 + height_per_bar * len(names),
-        margin={"l": 10, "r": 20, "t": 10, "b": 40},
-        xaxis={"title": "share of the metric's variance", "tickformat": ".0%", "rangemode": "tozero"},
-        yaxis={"autorange": "reversed"},
-        showlegend=False,
-    )
-    return figure

@@ -1,5 +1,6 @@
-"""How the search explored: the metric over run order with the best so far, per sweep, and where each
-parameter was sampled as the search went on, so a reader sees whether and where it converged.
+"""How the search explored: the metric over run order with the best so far, per sweep, and which
+sweeps narrowed where they sampled, so a reader sees whether and where it converged. The charts of
+these are drawn by `lib.figures.history`.
 
 Run order is creation order (`run.created`) where known, else the order of the runs table. Runs
 without a value for the metric (failed, still running) keep their place in the order and are
@@ -13,13 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from lib.columns import Direction, Kind
-from lib.figures._common import QUALITATIVE, base_layout
-from lib.figures.parcoords import EncodedAxis, encode_column
-from lib.filters import best_percent_mask
 from lib.sweep import RUN_CREATED, RUN_NAME, RUN_STATE, RUN_SWEEP, Sweep
 from lib.values import compact_number, level_labels, reads_as_numbers, real_numbers
 
@@ -39,9 +35,6 @@ HISTORY_COLUMNS = [
 ]
 TAIL_SHARE = 0.25  # "the last quarter of the runs" in the convergence summary
 NARROWED_BELOW = 0.5  # a later sweep "narrowed" a parameter when it spans under half the earlier range
-BEST_LINE_COLOUR = "#31333f"
-MAX_SVG_POINTS = 3000  # above this, runs are drawn with WebGL
-LEVEL_JITTER = 0.15
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,199 +214,3 @@ def sampling_summary(sweep: Sweep, params: Sequence[str]) -> list[str]:
 
 def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{'; '.join(items[:-1])} and {items[-1]}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Figures
-
-
-def _layout(height: int) -> dict:
-    return {
-        **base_layout(height, {"l": 72, "r": 24, "t": 56, "b": 52}),
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0.0},
-        "hovermode": "closest",
-    }
-
-
-def _scatter_class(n_points: int) -> type[go.Scatter] | type[go.Scattergl]:
-    return go.Scattergl if n_points > MAX_SVG_POINTS else go.Scatter
-
-
-def _colours(sweeps: Sequence[str]) -> dict[str, str]:
-    return {name: QUALITATIVE[i % len(QUALITATIVE)] for i, name in enumerate(sweeps)}
-
-
-def _sweep_name(name: str) -> str:
-    return name if name == NO_SWEEP else f"sweep {name}"
-
-
-def _order_title(by_created: bool) -> str:
-    return "run, in the order created" if by_created else "run, in table order"
-
-
-def history_figure(history: pd.DataFrame, metric: str, direction: Direction) -> go.Figure:
-    """Each run's metric over run order, one colour per sweep, with the best-so-far line over all runs
-    (a step line) and, when there are several sweeps, each sweep's own best so far (dotted)."""
-    sweeps = list(dict.fromkeys(history["sweep"]))
-    colours = _colours(sweeps)
-    figure = go.Figure()
-    for name in sweeps:
-        part = history[(history["sweep"] == name) & history["value"].notna()]
-        figure.add_trace(
-            _scatter_class(len(part))(
-                x=part["order"],
-                y=part["value"],
-                mode="markers",
-                marker={"size": 6, "color": colours[name], "opacity": 0.75},
-                name=_sweep_name(name),
-                legendgroup=name,
-                customdata=part[["name", "run_id"]].to_numpy(dtype=object),
-                hovertemplate=f"%{{customdata[0]}} (%{{customdata[1]}})<br>run %{{x}}<br>{metric} %{{y:.4g}}"
-                "<extra></extra>",
-            )
-        )
-        if len(sweeps) > 1:
-            whole = history[history["sweep"] == name]
-            figure.add_trace(
-                go.Scatter(
-                    x=whole["order"],
-                    y=whole["sweep_best_so_far"],
-                    mode="lines",
-                    line={"color": colours[name], "width": 1.5, "dash": "dot", "shape": "hv"},
-                    name=f"best in {_sweep_name(name)}",
-                    legendgroup=name,
-                    showlegend=False,
-                    hoverinfo="skip",
-                )
-            )
-    figure.add_trace(
-        go.Scatter(
-            x=history["order"],
-            y=history["best_so_far"],
-            mode="lines",
-            line={"color": BEST_LINE_COLOUR, "width": 2.5, "shape": "hv"},
-            name="best so far",
-            hovertemplate=f"run %{{x}}: best {metric} so far %{{y:.4g}}<extra></extra>",
-        )
-    )
-    missing = int(history["value"].isna().sum())
-    note = f" ({missing} runs without it are counted in the order, not drawn)" if missing else ""
-    better = "higher" if direction is Direction.MAXIMIZE else "lower"
-    figure.update_layout(**_layout(420))
-    figure.update_layout(
-        title={"text": f"{metric} over the search{note}", "font": {"size": 14}, "x": 0, "xanchor": "left"},
-        margin={"t": 84},
-        legend={"y": 1.0},
-    )
-    figure.update_xaxes(title={"text": _order_title(bool(history["created"].notna().any()))})
-    figure.update_yaxes(title={"text": f"{metric} ({better} is better)"})
-    return figure
-
-
-def _drawn_axis(sweep: Sweep, param: str) -> tuple[EncodedAxis, np.ndarray]:
-    """The parameter as the sampling panel draws it (log10 coordinates for log-scaled parameters,
-    level codes for categoricals), and which runs have a value."""
-    axis = encode_column(sweep, param)
-    if axis.missing_at is None:
-        return axis, np.ones(len(axis.values), dtype=bool)
-    return axis, axis.values != axis.missing_at
-
-
-def _hover_values(sweep: Sweep, param: str) -> np.ndarray:
-    if reads_as_numbers(sweep, param):
-        return np.array([compact_number(v, 3) for v in real_numbers(sweep.runs[param])], dtype=object)
-    return level_labels(sweep.runs[param], sweep.kind(param)).to_numpy(dtype=object)
-
-
-def _axis_ticks(axis: EncodedAxis) -> dict:
-    """Tick positions and real-unit labels, without the "(missing)" tick (such runs are not drawn)."""
-    pairs = [(v, t) for v, t in zip(axis.tickvals, axis.ticktext, strict=True) if v != axis.missing_at]
-    return {"tickvals": [v for v, _ in pairs], "ticktext": [t for _, t in pairs]}
-
-
-def _panel_title(param: str, n_missing: int) -> str:
-    return f"{param} ({n_missing} runs without it)" if n_missing else param
-
-
-def sampling_figure(
-    sweep: Sweep, params: Sequence[str], *, metric: str | None = None, best_percent: float = 10.0
-) -> go.Figure:
-    """Small multiples, one row per parameter: the value each run tried over run order, one colour
-    per sweep; log-scaled parameters on log axes labelled in real units, categoricals and booleans
-    as levels (jittered a little so repeats show). With `metric`, the best `best_percent` % of runs
-    are ringed, so the reader sees whether the sampler went where the good runs are."""
-    params = [p for p in params if p in sweep.runs]
-    runs = sweep.runs
-    positions = run_order(runs)
-    rank = np.empty(len(runs), dtype=int)
-    rank[positions] = np.arange(1, len(runs) + 1)
-    labels = sweep_labels(runs).to_numpy()
-    sweeps = list(dict.fromkeys(labels[positions]))
-    colours = _colours(sweeps)
-    best = (
-        best_percent_mask(runs[metric], sweep.direction(metric), best_percent).to_numpy()
-        if metric is not None and metric in runs
-        else None
-    )
-    n_rows = max(len(params), 1)
-    axes = {p: _drawn_axis(sweep, p) for p in params}
-    figure = make_subplots(
-        rows=n_rows,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=min(0.08, 0.35 / n_rows),
-        subplot_titles=[_panel_title(p, int((~axes[p][1]).sum())) for p in params] or [""],
-    )
-    jitter = np.random.default_rng(0).uniform(-LEVEL_JITTER, LEVEL_JITTER, len(runs))
-    ids = runs.index.astype(str).to_numpy(dtype=object)
-    for row, param in enumerate(params, start=1):
-        axis, present = axes[param]
-        y = axis.values + (jitter if axis.scale == "levels" else 0.0)
-        hover = _hover_values(sweep, param)
-        for name in sweeps:
-            chosen = np.flatnonzero((labels == name) & present)
-            chosen = chosen[np.argsort(rank[chosen])]
-            figure.add_trace(
-                _scatter_class(len(chosen))(
-                    x=rank[chosen],
-                    y=y[chosen],
-                    mode="markers",
-                    marker={"size": 5, "color": colours[name], "opacity": 0.75},
-                    name=_sweep_name(name),
-                    legendgroup=name,
-                    showlegend=row == 1,
-                    customdata=np.column_stack([ids[chosen], hover[chosen]]),
-                    hovertemplate=f"run %{{x}} (%{{customdata[0]}})<br>{param} %{{customdata[1]}}"
-                    "<extra></extra>",
-                ),
-                row=row,
-                col=1,
-            )
-        if best is not None:
-            ringed = np.flatnonzero(best & present)
-            figure.add_trace(
-                go.Scatter(
-                    x=rank[ringed],
-                    y=y[ringed],
-                    mode="markers",
-                    marker={
-                        "size": 10,
-                        "color": "rgba(0,0,0,0)",
-                        "line": {"width": 1.5, "color": BEST_LINE_COLOUR},
-                    },
-                    name=f"best {best_percent:g}% by {metric}",
-                    legendgroup="best",
-                    showlegend=row == 1,
-                    hoverinfo="skip",
-                ),
-                row=row,
-                col=1,
-            )
-        figure.update_yaxes(row=row, col=1, **_axis_ticks(axis))
-    height = 110 + 150 * n_rows
-    figure.update_layout(**_layout(height))
-    plot_height = height - 84 - 52  # the legend sits just above the first panel's title
-    figure.update_layout(margin={"t": 84}, legend={"y": 1 + 26 / plot_height})
-    figure.update_xaxes(title={"text": _order_title(orders_by_created(runs))}, row=n_rows, col=1)
-    figure.update_annotations(font={"size": 12}, xanchor="left", x=0)
-    return figure

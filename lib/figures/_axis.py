@@ -137,8 +137,11 @@ def integer_ticks(distinct: np.ndarray, low: float, high: float) -> list[float] 
 
 
 MINUTE, HOUR, DAY = 60, 3600, 86_400
-TIME_STEPS: tuple[int, ...] = (1, 5, 15, 30, MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR)
-TIME_STEPS += (12 * HOUR, DAY, 2 * DAY, 3 * DAY, 7 * DAY, 14 * DAY, 30 * DAY)
+SECOND_STEPS = (1, 5, 15, 30)
+MINUTE_STEPS = (MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE)
+HOUR_STEPS = (HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR)
+DAY_STEPS = (DAY, 2 * DAY, 3 * DAY, 7 * DAY, 14 * DAY, 30 * DAY)
+TIME_STEPS = SECOND_STEPS + MINUTE_STEPS + HOUR_STEPS + DAY_STEPS
 
 
 def time_ticks(low: float, high: float, target: int = 5) -> list[float]:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import pytest
 from sklearn.tree import DecisionTreeRegressor
 
 from lib.analysis.fanova import (
-    INTERACTIONS_LABEL,
     FanovaReport,
     fanova_importance,
     fanova_report,
     tree_main_effect_shares,
-    variance_share_figure,
 )
 from lib.columns import Kind
 
@@ -212,16 +209,6 @@ def test_importance_table_carries_the_interaction_share() -> None:
     assert {"parameter", "variance_share", "low", "high"} <= set(table.columns)
     assert table["variance_share"].is_monotonic_decreasing
     assert 0.1 < table.attrs["interactions"] < 0.9
-
-
-def test_figure_has_one_bar_per_parameter_and_one_for_interactions() -> None:
-    runs = uniform_runs()
-    runs["y"] = 3 * runs["x1"] + runs["x2"]
-    report = fanova_report(runs, ["x1", "x2", "x3"], "y", kinds=NUMERIC, n_trees=8)
-    figure = variance_share_figure(report)
-    assert isinstance(figure, go.Figure)
-    assert list(figure.data[0].y) == ["x1", "x2", "x3", INTERACTIONS_LABEL]
-    assert figure.data[0].x[-1] == pytest.approx(report.interaction_share)
 
 
 @pytest.fixture(scope="module")

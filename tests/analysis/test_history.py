@@ -9,9 +9,7 @@ import pytest
 from lib.analysis.history import (
     NO_SWEEP,
     convergence_summary,
-    history_figure,
     run_order,
-    sampling_figure,
     sampling_summary,
     search_history,
 )
@@ -149,32 +147,6 @@ def test_sampling_summary_names_the_refining_sweep() -> None:
     assert "opt in adam (before: adam, rmsprop, sgd)" in text
 
 
-def test_history_figure_draws_points_per_sweep_and_the_best_line() -> None:
-    history = search_history(designed_sweep(), "score")
-    figure = history_figure(history, "score", Direction.MAXIMIZE)
-    names = [t.name for t in figure.data]
-    assert {"sweep s1", "sweep s2", NO_SWEEP, "best so far"} <= set(names)
-    points = sum(len(t.x) for t in figure.data if t.mode == "markers")
-    assert points == 8  # the two failed runs are not drawn
-    best = next(t for t in figure.data if t.name == "best so far")
-    assert list(best.y) == pytest.approx(history["best_so_far"].tolist())
-    assert "2 runs without it" in figure.layout.title.text
-    assert figure.layout.xaxis.title.text == "run, in the order created"
-
-
-def test_sampling_figure_has_one_panel_per_parameter_with_log_and_level_axes() -> None:
-    figure = sampling_figure(designed_sweep(), ["lr", "opt"], metric="score", best_percent=20)
-    assert figure.layout.yaxis.ticktext is not None and "1e-3" in figure.layout.yaxis.ticktext
-    assert list(figure.layout.yaxis2.ticktext) == ["adam", "rmsprop", "sgd"]
-    lr_points = [t for t in figure.data if t.xaxis == "x" and t.legendgroup != "best"]
-    assert sum(len(t.x) for t in lr_points) == 10
-    ringed = [t for t in figure.data if t.legendgroup == "best" and t.xaxis == "x"]
-    assert sorted(ringed[0].x) == [8, 10]  # the best 20%: runs 8 (0.95) and 10 (0.94)
-    s1 = next(t for t in lr_points if t.name == "sweep s1")
-    assert list(s1.x) == [1, 2, 3, 4, 5]
-    assert s1.y[0] == pytest.approx(-4)  # log10 coordinates, labelled in real units
-
-
 # ---------------------------------------------------------------------------------------------
 # The demo sweep
 
@@ -201,5 +173,3 @@ def test_demo_history_covers_every_run_and_only_improves(demo) -> None:
 def test_demo_refine_sweep_narrowed_the_learning_rate(demo) -> None:
     sentences = sampling_summary(demo, ["learning_rate", "optimizer"])
     assert any(s.startswith("Sweep bkk56ar3") and "learning_rate in" in s for s in sentences)
-    figure = sampling_figure(demo, ["learning_rate", "optimizer", "momentum"], metric="val_accuracy")
-    assert "momentum (" in figure.layout.annotations[2].text  # runs without momentum are counted
