@@ -23,7 +23,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from lib.sources.table import runs_table  # noqa: E402
+from lib.sources.table import build as runs_table  # noqa: E402
 
 FIXTURE = (
     REPO

@@ -80,7 +80,7 @@ def load_upload(data: bytes, name: str) -> Sweep:
 
         if is_snapshot_bytes(data):
             return load_snapshot_bytes(data, name)
-    from lib.sources.table.runs_table import load_runs_table_bytes
+    from lib.sources.table import load_runs_table_bytes
 
     return load_runs_table_bytes(data, name)
 
@@ -109,7 +109,7 @@ def _load_path(path: Path, allowed_roots: Sequence[Path] | None) -> Sweep:
         if is_snapshot(path):
             return load_snapshot(path)
     if suffix in TABLE_SUFFIXES:
-        from lib.sources.table.runs_table import load_runs_table
+        from lib.sources.table import load_runs_table
 
         return load_runs_table(path)
     if suffix in OPTUNA_SUFFIXES:

@@ -11,7 +11,7 @@ import pytest
 from lib.columns import Direction, Kind
 from lib.sources import load_source
 from lib.sources.errors import SourceError
-from lib.sources.table.runs_table import (
+from lib.sources.table import (
     load_runs_table,
     load_runs_table_bytes,
     looks_hand_typed,
