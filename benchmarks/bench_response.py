@@ -17,12 +17,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _timing import timed
 
 from lib.analysis.response import (
-    fit_response_model,
     interaction_strengths,
     interaction_surface,
     response_curves,
     response_shape,
 )
+from lib.analysis.response_model import fit_response_model
 from lib.columns import infer_kind
 
 TOP = ["p00", "p01", "p02", "p03", "p04"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import ui
-from lib.analysis.response import curve_summary, interaction_figure, interaction_summary, response_figure
+from lib.analysis.response import curve_summary, interaction_summary
+from lib.figures.response import interaction_figure, response_figure
 from lib.safe_text import md_sentence
 from lib.ui.cache import cached_response
 from lib.views.display_limits import capped_table

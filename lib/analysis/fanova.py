@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
-from lib.analysis._fit import MIN_RUNS, model_kind
+from lib.analysis._fit import MIN_RUNS, model_kind, runs_with_metric
 from lib.analysis.encoding import Design, design_matrix
 from lib.analysis.importance import trust_warnings
 from lib.columns import Kind, infer_kind
@@ -285,9 +285,8 @@ def fanova_report(
     `seed`). Runs without a value for the metric are left out and counted; log-scaled parameters are
     read on the log10 scale; a run without a parameter gets a value of its own for it, unless another
     parameter decides whether it exists (see `_space`)."""
-    y_all = pd.to_numeric(runs[metric], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    has_metric = np.isfinite(y_all)
-    with_metric, n_runs, n_missing = runs[has_metric], int(has_metric.sum()), int((~has_metric).sum())
+    with_metric, y_metric = runs_with_metric(runs, metric)
+    n_runs, n_missing = len(with_metric), len(runs) - len(with_metric)
     if n_runs < MIN_RUNS or not params:
         why = f"{n_runs} runs have a value for {metric}; fANOVA needs at least {MIN_RUNS}."
         return _empty_report(params, metric, n_runs, n_missing, why)
@@ -296,7 +295,7 @@ def fanova_report(
         p: model_kind(with_metric, p, given.get(p) or infer_kind(with_metric[p], p)) for p in params
     }
     rows = _subsample_rows(n_runs, max_fit_rows, seed)
-    fitted, y = with_metric.iloc[rows], y_all[has_metric][rows]
+    fitted, y = with_metric.iloc[rows], y_metric[rows]
     space = _space(design_matrix(fitted, params, model_kinds), params, model_kinds, y, seed)
     forest = _fit_forest(space, y, n_trees, seed, max_depth, min_samples_leaf)
     per_tree = [tree_main_effect_shares(t.tree_, space.missing_share) for t in forest.estimators_]

@@ -17,7 +17,6 @@ import streamlit as st
 
 from lib.filters import Threshold, column_levels, kept_mask
 from lib.safe_text import md
-from lib.selection import Choices
 from lib.sweep import Sweep
 from lib.ui import current_choices, load_generation, loaded_sweep, set_choices
 from lib.views.parallel_chart import colour_options, default_axes
@@ -249,7 +248,7 @@ def _run_filters() -> None:
             key=f"parallel.{field}.{load_generation()}",
         )
         picked[field] = None if set(chosen) == set(every) else tuple(chosen)
-    updated: Choices = dataclasses.replace(choices, **picked)
+    updated = dataclasses.replace(choices, sweeps=picked["sweeps"], states=picked["states"])
     if updated != choices:
         set_choices(updated)
         st.rerun()

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import pytest
 from sklearn.base import clone
 
 from lib.analysis._fit import ForestSettings
 from lib.analysis.response import (
     ResponseCurve,
-    TreeAverage,
     curve_summary,
-    fit_response_model,
-    interaction_figure,
     interaction_strengths,
     interaction_summary,
     response_curves,
-    response_figure,
     response_shape,
     strongest_interaction,
 )
+from lib.analysis.response_model import TreeAverage, fit_response_model
 from lib.columns import Direction, Kind, infer_kind
 
 N = 500
@@ -226,36 +222,6 @@ def test_too_few_runs_give_an_empty_shape_with_a_reason(runs) -> None:
     assert "at least" in shape.notes[0]
 
 
-def test_numeric_figure_uses_a_log_axis_in_real_units(runs, curves) -> None:
-    figure = response_figure(curves["lr"], runs, "score", Direction.MAXIMIZE)
-    assert isinstance(figure, go.Figure)
-    assert figure.layout.xaxis.type == "log"
-    assert min(figure.layout.xaxis.tickvals) <= curves["lr"].x[0]
-    assert "1e-3" in figure.layout.xaxis.ticktext
-    drawn_runs = figure.data[0]
-    assert len(drawn_runs.x) == int(runs["score"].notna().sum())
-
-
-def test_levels_figure_has_one_bar_per_level_and_only_runs_with_a_value(runs, curves) -> None:
-    figure = response_figure(curves["optimizer"], runs, "score", Direction.MAXIMIZE)
-    bars = [t for t in figure.data if t.type == "bar"]
-    assert len(bars) == 1 and len(bars[0].x) == 3
-    assert list(figure.layout.xaxis.ticktext) == ["adam", "rmsprop", "sgd"]
-    momentum_figure = response_figure(curves["momentum"], runs, "score", Direction.MAXIMIZE)
-    assert len(momentum_figure.data[0].x) == curves["momentum"].n_runs
-    assert "without it" in momentum_figure.layout.title.text
-
-
-def test_interaction_figure_draws_the_surface_and_runs(runs, model) -> None:
-    pair = strongest_interaction(model, ["lr", "optimizer", "momentum"])
-    assert pair is not None
-    figure = interaction_figure(pair, "score", Direction.MINIMIZE, runs=runs)
-    heatmap = figure.data[0]
-    assert heatmap.type == "heatmap" and heatmap.reversescale
-    assert np.asarray(heatmap.z).shape == (pair.values.shape[1], pair.values.shape[0])
-    assert len(figure.data) == 2
-
-
 # ---------------------------------------------------------------------------------------------
 # The demo sweep
 
@@ -285,8 +251,6 @@ def test_demo_momentum_exists_only_for_sgd_and_workers_do_not_matter(demo_shape)
     assert curves["momentum"].n_missing == int((scored["optimizer"] != "sgd").sum())
     assert curves["dataloader_workers"].swing < 0.25 * curves["learning_rate"].swing
     assert shape.interaction is not None
-    for curve in shape.curves:
-        response_figure(curve, sweep.runs, "val_accuracy", Direction.MAXIMIZE)
 
 
 def test_tree_average_fit_refits_the_wrapped_forest(model) -> None:
