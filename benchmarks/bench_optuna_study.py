@@ -28,7 +28,7 @@ from optuna.trial import TrialState, create_trial
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from lib.sources.optuna.study import list_studies, load_optuna_study  # noqa: E402
+from lib.sources.optuna import list_studies, load_optuna_study  # noqa: E402
 
 CACHE = REPO / "benchmarks" / ".cache"
 STUDY = "bench"

@@ -44,7 +44,7 @@ def load_source(spec: str | Path, *, allowed_roots: Sequence[Path] | None = None
         from lib.sources.demo import load_demo
 
         return load_demo()
-    from lib.sources.optuna.study import is_storage_url, load_optuna_study
+    from lib.sources.optuna import is_storage_url, load_optuna_study
 
     if is_storage_url(text):
         if allowed_roots is not None:
@@ -114,7 +114,7 @@ def _load_path(path: Path, allowed_roots: Sequence[Path] | None) -> Sweep:
         return load_runs_table(path)
     if suffix in OPTUNA_SUFFIXES:
         from lib.sources.optuna.sqlite_url import sqlite_url_for
-        from lib.sources.optuna.study import load_optuna_study
+        from lib.sources.optuna import load_optuna_study
 
         return load_optuna_study(sqlite_url_for(path.resolve()))
     if suffix == ".zip":

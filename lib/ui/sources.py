@@ -21,7 +21,7 @@ import streamlit as st
 from lib.safe_text import md, md_sentence
 from lib.sources import SourceError, load_source, load_upload
 from lib.sources.archive import load_wandb_zip
-from lib.sources.optuna.study import (
+from lib.sources.optuna import (
     StudyInfo,
     list_studies,
     list_studies_in_bytes,

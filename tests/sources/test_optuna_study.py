@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from lib.columns import Direction, Kind
 from lib.sources.errors import SourceError
-from lib.sources.optuna.study import (
+from lib.sources.optuna import (
     LAST_INTERMEDIATE_STEP,
     LAST_INTERMEDIATE_VALUE,
     is_storage_url,
@@ -27,7 +27,7 @@ from lib.sources.optuna.study import (
     load_optuna_study,
     split_study_spec,
 )
-from lib.sources.optuna.study import _sqlite_storage as sqlite_storage
+from lib.sources.optuna.storage import sqlite_storage
 from lib.sweep import (
     FAILED,
     FINISHED,

@@ -14,7 +14,7 @@ import optuna
 import pytest
 
 from lib.sources import load_source
-from lib.sources.optuna.study import list_studies, load_optuna_study
+from lib.sources.optuna import list_studies, load_optuna_study
 from lib.sources.paths import PathNotAllowed, guard_storage_url
 
 SECRET_TABLE = "payroll_2025"
