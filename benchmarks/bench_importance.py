@@ -86,19 +86,14 @@ def main() -> None:
 
     from lib.analysis._fit import ForestSettings
     from lib.analysis.importance import Method
-    from lib.fingerprint import frame_fingerprint
-    from lib.ui import _importance_cached
+    from lib.ui.cache import _importance
 
     runs, params = synthetic_sweep(10_000, 50)
-    kinds = tuple((p, infer_kind(runs[p], p)) for p in params)
+    kinds = {p: infer_kind(runs[p], p) for p in params}
     frame = runs[[*params, "metric"]]
     args = (tuple(params), "metric", kinds, Method.HELD_OUT_PERMUTATION, ForestSettings())
-    _importance_cached(frame_fingerprint(frame), *args, _runs=frame)
-    timed(
-        "  10,000 x 50: fingerprint + cache hit",
-        lambda: _importance_cached(frame_fingerprint(frame), *args, _runs=frame),
-        5,
-    )
+    _importance(frame, *args)
+    timed("  10,000 x 50: fingerprint + cache hit", lambda: _importance(frame, *args), 5)
 
     print("\nSide by side at 10,000 runs x 50 params (same data, same machine)")
     (report, ours_s) = timed("  Sweepscope held-out permutation", lambda: ours(runs, params))

@@ -25,19 +25,13 @@ if not params:
 sweep = sections.runs_used(sweep, metric)
 noise = sweep_noise(sweep, metric)
 fitted = sections.fitted_sweep(sweep, params, metric, noise)
-settings = ForestSettings(seed=seed)
-report = ui.cached_importance(fitted, [p for p in params if p in fitted.params], metric, method, settings)
-flags = sections.noise_flags_for(sweep, params, metric, noise)
-
-forest, best, variance, seeds = st.tabs(
-    ["Forest importance", "What separates the best runs", "Variance decomposition", "Seed noise"]
+analysis = sections.Analysis(
+    sweep=sweep,
+    fitted=fitted,
+    params=params,
+    metric=metric,
+    method=method,
+    settings=ForestSettings(seed=seed),
+    noise=noise,
 )
-with forest:
-    unit = "configurations" if fitted is not sweep else "runs"
-    sections.forest_tab(sweep, report, params, method, settings, flags, unit)
-with best:
-    sections.best_runs_tab(sweep, params, metric, report, noise)
-with variance:
-    sections.fanova_tab(sweep, params, metric, seed)
-with seeds:
-    sections.noise_tab(sweep, noise, flags)
+ui.lazy_tabs(sections.TABS, analysis, key="importance.tab")  # only the tab shown computes

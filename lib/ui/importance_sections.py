@@ -1,24 +1,31 @@
 """The parts of the parameter-importance page: controls, the forest table and its three companions
-(what separates the best runs, the variance decomposition, the seed noise)."""
+(what separates the best runs, the variance decomposition, the seed noise), one tab each."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from lib.analysis._fit import ForestSettings
-from lib.analysis.fanova import variance_share_figure
 from lib.analysis.importance import ImportanceReport, Method, level_breakdown
 from lib.analysis.separation import best_runs_separation, separation_vs_importance_sentence
-from lib.columns import Kind
+from lib.columns import Direction, Kind
+from lib.figures.fanova import variance_share_figure
 from lib.filters import best_percent_mask
 from lib.safe_text import md, md_sentence
 from lib.sweep import Sweep
-from lib.ui import chart, metric_picker
-from lib.ui.cache import SeedNoise, cached_fanova, effects_against_noise, per_configuration
+from lib.ui.cache import (
+    SeedNoise,
+    cached_fanova,
+    cached_importance,
+    effects_against_noise,
+    per_configuration,
+)
 from lib.ui.parallel import kept_by_saved_view, saved_view
+from lib.ui.widgets import chart, metric_picker
 from lib.views.display_limits import capped_table
 from lib.views.importance import (
     INTERPRETATION,
@@ -30,6 +37,7 @@ from lib.views.importance import (
 )
 
 NOISE_COLUMN = "vs seed noise"
+METHODS: list[Method] = list(Method)
 
 
 def analysis_controls(sweep: Sweep) -> tuple[str, Method, int]:
@@ -38,7 +46,7 @@ def analysis_controls(sweep: Sweep) -> tuple[str, Method, int]:
         metric = metric_picker(sweep, "importance.metric", "With respect to")
     method = top[1].selectbox(
         "Method",
-        list(Method),
+        METHODS,
         format_func=lambda m: m.value[:1].upper() + m.value[1:],
         key="importance.method",
     )
@@ -83,33 +91,58 @@ def fitted_sweep(sweep: Sweep, params: Sequence[str], metric: str, noise: SeedNo
     return sweep
 
 
-def forest_tab(
-    sweep: Sweep,
-    report: ImportanceReport,
-    params: Sequence[str],
-    method: Method,
-    settings: ForestSettings,
-    noise_flags: pd.DataFrame | None,
-    unit: str = "runs",
-) -> None:
+@dataclass(frozen=True)
+class Analysis:
+    """What every tab analyses: the runs used, the runs the forest is fitted on (each run or each
+    configuration's mean), the parameters, the metric and the forest's settings."""
+
+    sweep: Sweep
+    fitted: Sweep
+    params: list[str]
+    metric: str
+    method: Method
+    settings: ForestSettings
+    noise: SeedNoise
+
+    @property
+    def unit(self) -> str:
+        return "configurations" if self.fitted is not self.sweep else "runs"
+
+    def report(self) -> ImportanceReport:
+        fitted_params = [p for p in self.params if p in self.fitted.params]
+        return cached_importance(self.fitted, fitted_params, self.metric, self.method, self.settings)
+
+    def noise_flags(self) -> pd.DataFrame | None:
+        """Which effects are within the seed noise; None when no configuration was repeated."""
+        if not self.noise.known:
+            return None
+        return effects_against_noise(self.sweep, self.params, self.metric, self.noise)
+
+
+def forest_tab(analysis: Analysis) -> None:
+    report, noise_flags = analysis.report(), analysis.noise_flags()
     left, right = st.columns([3, 1], gap="large")
     with right:
-        _trust_panel(report, method, settings, unit)
+        _trust_panel(report, analysis.method, analysis.settings, analysis.unit)
     with left:
         hidden = st.multiselect(
-            "Hide rows", params, key="importance.hidden", placeholder="Hide parameters from the table"
+            "Hide rows",
+            analysis.params,
+            key="importance.hidden",
+            placeholder="Hide parameters from the table",
+            persist_state="page",
         )
         table = display_table(report, hidden)
         if noise_flags is not None:
             flags = noise_flags.set_index("parameter")["within seed noise"]
             table[NOISE_COLUMN] = table["parameter"].map(lambda p: _noise_mark(flags.get(p)))
-        _importance_table(table, sweep.direction(report.metric))
+        _importance_table(table, analysis.sweep.direction(report.metric))
     with st.expander("What correlation and importance each tell you"):
         st.markdown(INTERPRETATION)
-    _levels(sweep, params, report.metric)
+    _levels(analysis.sweep, analysis.params, report.metric)
 
 
-def _noise_mark(flag: object) -> str:
+def _noise_mark(flag: bool | float | None) -> str:
     """Only effects within the seed noise are marked: the forest importance speaks for the rest."""
     if flag is None or pd.isna(flag):
         return ""
@@ -128,7 +161,7 @@ def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSetti
     st.caption(settings_text(method, settings))
 
 
-def _importance_table(table: pd.DataFrame, direction: object) -> None:
+def _importance_table(table: pd.DataFrame, direction: Direction) -> None:
     styled = table.style.map(lambda v: correlation_colour(v, direction), subset=["correlation", "spearman"])
     styled = styled.format("{:.2f}", subset=["correlation", "spearman"])
     st.dataframe(
@@ -158,16 +191,15 @@ def _levels(sweep: Sweep, params: Sequence[str], metric: str) -> None:
     if not categoricals:
         return
     st.subheader("Levels of a categorical parameter")
-    chosen = st.selectbox("Parameter", categoricals, key="importance.levels")
+    chosen = st.selectbox("Parameter", categoricals, key="importance.levels", persist_state="page")
     levels = capped_table(level_breakdown(sweep.runs, chosen, metric))
     st.dataframe(levels.frame, hide_index=True, width="stretch")
     if levels.note():
         st.caption(levels.note("levels"))
 
 
-def best_runs_tab(
-    sweep: Sweep, params: Sequence[str], metric: str, report: ImportanceReport, noise: SeedNoise
-) -> None:
+def best_runs_tab(analysis: Analysis) -> None:
+    sweep, params, metric, noise = analysis.sweep, analysis.params, analysis.metric, analysis.noise
     st.caption(
         "Which parameters' values differ most between the best runs and all runs (in the spirit of "
         "PED-ANOVA): a parameter can matter little on average yet be what the best runs share."
@@ -179,6 +211,7 @@ def best_runs_tab(
         50,
         int(view.best_percent) if view and view.best_percent and view.best_percent <= 50 else 10,
         key="importance.best_percent",
+        persist_state="page",
     )
     direction = sweep.direction(metric)
     separation = best_runs_separation(
@@ -195,7 +228,8 @@ def best_runs_tab(
     if separation.table.empty:
         return
     n_best = int(best_percent_mask(sweep.runs[metric], direction, percent).sum())
-    st.markdown(f"**{md_sentence(separation_vs_importance_sentence(separation.table, report.table))}**")
+    sentence = separation_vs_importance_sentence(separation.table, analysis.report().table)
+    st.markdown(f"**{md_sentence(sentence)}**")
     st.dataframe(
         capped_table(separation.table[["parameter", "separation", "top_summary"]]).frame,
         hide_index=True,
@@ -214,15 +248,17 @@ def best_runs_tab(
     )
 
 
-def fanova_tab(sweep: Sweep, params: Sequence[str], metric: str, seed: int) -> None:
+def fanova_tab(analysis: Analysis) -> None:
     st.caption(
         "The share of the metric's variance each parameter explains on its own (fANOVA main effects, "
         "Hutter et al. 2014), from a forest of 64 trees. The grey bar is what parameters explain only "
         "together, plus what the forest cannot separate."
     )
-    if not st.toggle("Compute the variance decomposition", value=True, key="importance.fanova"):
+    if not st.toggle(
+        "Compute the variance decomposition", value=True, key="importance.fanova", persist_state="page"
+    ):
         return
-    report = cached_fanova(sweep, params, metric, seed)
+    report = cached_fanova(analysis.sweep, analysis.params, analysis.metric, analysis.settings.seed)
     for warning in report.warnings:
         st.warning(md_sentence(warning), icon=":material/warning:")
     if report.table["variance_share"].notna().any():
@@ -231,7 +267,8 @@ def fanova_tab(sweep: Sweep, params: Sequence[str], metric: str, seed: int) -> N
         st.caption(f"{r2}{report.n_runs} runs; bars show the 10–90% spread across trees.")
 
 
-def noise_tab(sweep: Sweep, noise: SeedNoise, noise_flags: pd.DataFrame | None) -> None:
+def noise_tab(analysis: Analysis) -> None:
+    noise, noise_flags = analysis.noise, analysis.noise_flags()
     st.info(md_sentence(noise.report.message), icon=":material/info:")
     for note in noise.report.notes:
         st.caption(md_sentence(note))
@@ -250,7 +287,10 @@ def noise_tab(sweep: Sweep, noise: SeedNoise, noise_flags: pd.DataFrame | None) 
             st.caption(repeated.note("configurations"))
 
 
-def noise_flags_for(
-    sweep: Sweep, params: Sequence[str], metric: str, noise: SeedNoise
-) -> pd.DataFrame | None:
-    return effects_against_noise(sweep, params, metric, noise) if noise.known else None
+# Widgets inside a tab keep their value while another tab is shown: persist_state="page".
+TABS: dict[str, Callable[[Analysis], None]] = {
+    "Forest importance": forest_tab,
+    "What separates the best runs": best_runs_tab,
+    "Variance decomposition": fanova_tab,
+    "Seed noise": noise_tab,
+}

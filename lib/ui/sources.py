@@ -43,7 +43,7 @@ from lib.sources.wandb.auth import KEY_NAME, WHERE_TO_PUT_A_KEY, credential_dige
 from lib.sources.wandb.cache import FetchedSweeps
 from lib.sources.wandb.hosts import KeyChoice, choose_key, configured_base_url, display_host, key_page
 from lib.sweep import Sweep
-from lib.ui import load_into_session, secrets_mapping, set_loaded_sweep
+from lib.ui.session import load_into_session, secrets_mapping, set_loaded_sweep
 
 log = logging.getLogger("sweepscope")
 
@@ -213,7 +213,7 @@ def fetched_data_facts(sweep: Sweep) -> None:
     when = fetched_at(sweep)
     if when is None:
         return
-    if is_from_snapshot(sweep.runs.attrs):
+    if is_from_snapshot({str(key): value for key, value in sweep.runs.attrs.items()}):
         st.caption(f"From a snapshot file: {describe_claimed_age(when)}. Fetch from W&B for current data.")
         return
     st.caption(f"Data {describe_age(when)}. Use Refresh on the W&B source to fetch it again.")

@@ -28,6 +28,28 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     assert_drawn(at)
 
 
+@pytest.fixture
+def served_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[AppTest]:
+    """The app as a warm server runs it, every page inside `st.navigation`. With `pages/` next to
+    the entry point AppTest runs a page file bare, as a fresh server does a deep link; the page
+    frame's `st.stop()` then also skips Streamlit's clean-up of the widgets a run did not draw."""
+    monkeypatch.chdir(APP_DIR)
+    entry = tmp_path / "entry.py"
+    entry.write_text("from lib.ui.frame import run_app\n\nrun_app()\n", encoding="utf-8")
+    at = AppTest.from_file(str(entry), default_timeout=60)
+    yield at
+    assert_drawn(at)
+
+
+def open_served(at: AppTest, page: str) -> AppTest:
+    """Start the served app on `page` ("pages/x.py"); its Home page links are relative to the
+    real entry point, so it is not drawn first."""
+    at.switch_page(str(APP_DIR / page))
+    at.run()
+    assert_drawn(at)
+    return at
+
+
 def page_text(at: AppTest) -> str:
     """Everything the page shows as text, to assert on what a user reads."""
     parts = [m.value for m in at.markdown] + [t.value for t in at.title] + [h.value for h in at.header]
@@ -49,6 +71,23 @@ def open_page(at: AppTest, page: str) -> AppTest:
     at.run()
     assert_drawn(at)
     return at
+
+
+def show_tab(at: AppTest, label: str, *, key: str = "importance.tab") -> AppTest:
+    """Open the tab `label` of the lazy tabs `key` (only the open tab runs) as a click on it would."""
+    assert label in [t.label for t in at.tabs], label
+    at.session_state[key] = label
+    at.run()
+    assert_drawn(at)
+    return at
+
+
+def each_importance_tab(at: AppTest) -> Iterator[str]:
+    """On the importance page, open each of its tabs in turn (yielding its label): only the open one
+    is drawn. Nothing when the page stopped before its tabs."""
+    for label in [t.label for t in at.tabs]:
+        show_tab(at, label)
+        yield label
 
 
 def figures(at: AppTest) -> list[dict]:

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.sources import load_source
 from lib.sweep import Sweep, empty_sweep, finish_sweep
-from tests.app.conftest import APP_DIR, assert_drawn
+from tests.app.conftest import APP_DIR, assert_drawn, each_importance_tab
 
 REAL = APP_DIR / "tests" / "fixtures" / "real"
 SOURCES = [
@@ -35,6 +35,9 @@ def test_every_page_draws_on_a_real_sweep(app: AppTest, source: Path) -> None:
         app.run()
         assert_drawn(app)
         assert app.title[0].value, page
+        if page == "pages/importance.py":
+            for label in each_importance_tab(app):  # a tab computes only when shown: open each
+                assert app.title[0].value, label
 
 
 def tiny_sweeps() -> dict[str, Sweep]:
@@ -60,3 +63,6 @@ def test_every_page_says_what_is_missing_on_a_sweep_too_small_to_analyse(app: Ap
         app.switch_page(page)
         app.run()
         assert_drawn(app)
+        if page == "pages/importance.py":
+            for _ in each_importance_tab(app):  # show_tab asserts each one drew
+                assert_drawn(app)

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.safe_text import WORD_JOINER
-from tests.app.conftest import APP_DIR, assert_drawn
+from tests.app.conftest import APP_DIR, assert_drawn, each_importance_tab
 from tests.hostile_table import hostile_file_name, hostile_runs_csv
 
 HOST = "127.0.0.1:9"
@@ -78,6 +78,9 @@ def test_no_page_renders_markdown_from_the_data(app: AppTest, page: str) -> None
         app.switch_page(page).run()
         assert_drawn(app)
     assert not active_markdown(app), page
+    if page == "pages/importance.py":  # only the open tab is drawn: check each one
+        clean = [label for label in each_importance_tab(app) if not active_markdown(app)]
+        assert len(clean) == 4 and clean == [t.label for t in app.tabs]
 
 
 def test_home_renders_no_markdown_from_the_data(app: AppTest) -> None:

@@ -5,7 +5,7 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import lib.ui
+import lib.ui.cache
 from lib.analysis.importance import importance_report
 from tests.app.conftest import page_text
 
@@ -19,7 +19,7 @@ def fits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append(args[2])
         return importance_report(*args, **kwargs)
 
-    monkeypatch.setattr(lib.ui, "importance_report", counting)
+    monkeypatch.setattr(lib.ui.cache, "importance_report", counting)
     return calls
 
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import lib.ui
+import lib.ui.cache
 from lib.analysis.importance import importance_report
-from tests.app.conftest import assert_drawn, open_page, page_text
+from tests.app.conftest import assert_drawn, open_page, open_served, page_text, show_tab
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def fits(monkeypatch: pytest.MonkeyPatch) -> list[Fit]:
         calls.append(Fit(metric=args[2], n_rows=len(args[0])))
         return importance_report(*args, **kwargs)
 
-    monkeypatch.setattr(lib.ui, "importance_report", counting)
+    monkeypatch.setattr(lib.ui.cache, "importance_report", counting)
     return calls
 
 
@@ -79,7 +79,7 @@ def test_seed_noise_tab_reports_the_repeated_configurations(app: AppTest, fits: 
     sizes = configurations(app)
     repeated = sizes[sizes > 1]
     assert len(repeated) >= 2  # the demo's third sweep repeats its best configurations
-    noise = tab(app, "Seed noise")
+    noise = tab(show_tab(app, "Seed noise"), "Seed noise")
     message = "\n".join(i.value for i in noise.info)
     assert f"{len(repeated)} configuration(s) were run more than once ({int(repeated.sum())} runs)" in message
     assert "pooled standard deviation" in message
@@ -123,11 +123,12 @@ def test_per_configuration_means_refit_on_one_row_per_configuration(app: AppTest
 
 def test_best_runs_tab_compares_separation_with_importance(app: AppTest, fits: list[Fit]) -> None:
     open_importance(app)
-    best = tab(app, "What separates the best runs")
+    forest_rows = importance_rows(app)
+    best = tab(show_tab(app, "What separates the best runs"), "What separates the best runs")
     (table,) = [f.value for f in best.dataframe]
     assert {"parameter", "separation"} <= set(table.columns)
     assert table["separation"].is_monotonic_decreasing and (table["separation"] >= 0).all()
-    assert set(table["parameter"]) == set(importance_rows(app)["parameter"])
+    assert set(table["parameter"]) == set(forest_rows["parameter"])
     sentences = [m.value for m in best.markdown if "importance" in m.value or "agree" in m.value]
     assert len(sentences) == 1
     runs = demo_runs(app)
@@ -146,7 +147,7 @@ def test_fanova_tab_draws_every_analysed_parameter_and_can_be_turned_off(
 ) -> None:
     open_importance(app)
     analysed = app.multiselect(key="importance.params").value
-    bars = fanova_bars(app)
+    bars = fanova_bars(show_tab(app, "Variance decomposition"))
     assert sorted(bars) == sorted([*analysed, "(interactions)"])
     assert bars[-1] == "(interactions)"
     app.toggle(key="importance.fanova").set_value(False).run()
@@ -158,3 +159,61 @@ def test_fanova_tab_draws_every_analysed_parameter_and_can_be_turned_off(
     app.multiselect(key="importance.params").set_value(fewer).run()
     assert_drawn(app)
     assert sorted(fanova_bars(app)) == sorted([*fewer, "(interactions)"])
+
+
+@pytest.fixture
+def analyses(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How often each analysis behind a tab ran (the real analyses, counted)."""
+    import lib.ui.importance_sections
+
+    counts = {"importance": 0, "effects": 0, "fanova": 0, "separation": 0}
+    targets = {
+        "importance": (lib.ui.cache, "importance_report"),
+        "effects": (lib.ui.cache, "effect_sizes"),
+        "fanova": (lib.ui.cache, "fanova_report"),
+        "separation": (lib.ui.importance_sections, "best_runs_separation"),
+    }
+    for name, (module, attribute) in targets.items():
+        real = getattr(module, attribute)
+
+        def counted(*args, _name=name, _real=real, **kwargs):
+            counts[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, attribute, counted)
+    return counts
+
+
+def test_only_the_shown_tab_computes(app: AppTest, analyses: dict[str, int]) -> None:
+    open_importance(app)
+    assert [t.label for t in app.tabs][:1] == ["Forest importance"]
+    assert analyses == {"importance": 1, "effects": 1, "fanova": 0, "separation": 0}
+    assert not app.get("plotly_chart")  # the variance tab drew nothing either
+    show_tab(app, "Variance decomposition")
+    assert analyses == {"importance": 1, "effects": 1, "fanova": 1, "separation": 0}
+    assert fanova_bars(app)
+    show_tab(app, "What separates the best runs")
+    assert analyses == {"importance": 1, "effects": 1, "fanova": 1, "separation": 1}
+    assert not app.get("plotly_chart")
+    show_tab(app, "Seed noise")
+    show_tab(app, "Forest importance")
+    assert analyses == {"importance": 1, "effects": 1, "fanova": 1, "separation": 1}  # all cached
+    assert "importance" in importance_rows(app).columns
+
+
+def test_a_hidden_tab_keeps_its_settings(served_app: AppTest) -> None:
+    app = open_served(served_app, "pages/importance.py")
+    first = importance_rows(app)["parameter"].iloc[0]
+    app.multiselect(key="importance.hidden").set_value([first]).run()
+    show_tab(app, "What separates the best runs")
+    app.slider(key="importance.best_percent").set_value(25).run()
+    show_tab(app, "Variance decomposition")
+    app.toggle(key="importance.fanova").set_value(False).run()
+    show_tab(app, "Forest importance")
+    assert app.multiselect(key="importance.hidden").value == [first]
+    assert first not in set(importance_rows(app)["parameter"])
+    show_tab(app, "What separates the best runs")
+    assert app.slider(key="importance.best_percent").value == 25
+    show_tab(app, "Variance decomposition")
+    assert app.toggle(key="importance.fanova").value is False
+    assert not app.get("plotly_chart")

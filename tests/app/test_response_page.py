@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import lib.ui
+import lib.ui.cache
 from lib.analysis.importance import ImportanceReport, importance_report
 from lib.columns import Kind
 from tests.app.conftest import assert_drawn, figures, open_page
@@ -23,7 +23,7 @@ def reports(monkeypatch: pytest.MonkeyPatch) -> list[ImportanceReport]:
         made.append(importance_report(*args, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(lib.ui, "importance_report", recording)
+    monkeypatch.setattr(lib.ui.cache, "importance_report", recording)
     return made
 
 

@@ -1,0 +1,78 @@
+"""Home: what Sweepscope does, the current sweep's runs by state, what matters most and the best run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import ui
+from lib.safe_text import md
+from lib.views.display_limits import capped_table
+from lib.views.home import best_run_summary, state_table, what_matters
+
+PAGE_CARDS = [
+    (
+        "pages/parallel.py",
+        "Where are the good runs?",
+        ":material/stacked_line_chart:",
+        "Parallel coordinates with metric thresholds and the best q%, and the region the best runs share.",
+    ),
+    (
+        "pages/importance.py",
+        "Which parameters matter?",
+        ":material/bar_chart:",
+        "Importance and correlation per parameter, with how far the numbers can be trusted.",
+    ),
+    (
+        "pages/next_sweep.py",
+        "What should I run next?",
+        ":material/rocket_launch:",
+        "A narrower W&B sweep (or Optuna search space) around the best runs, ready to download.",
+    ),
+    (
+        "pages/load.py",
+        "Load your own sweep",
+        ":material/upload_file:",
+        "A W&B project or sweep, a wandb/ folder, a runs table or an Optuna study.",
+    ),
+]
+
+ui.page_frame()
+sweep = ui.current_sweep()
+st.title("Sweepscope")
+st.markdown(
+    "Sweepscope loads the runs of a hyperparameter sweep and answers two questions fast and "
+    "honestly: **which hyperparameters matter** for your metric, and **where in the search space** "
+    "the good runs are. It reads W&B projects, sweeps, folders and exports, runs tables and Optuna "
+    "studies, and opens on a real demo sweep so you can try it with no account and no network."
+)
+st.caption(f"Current sweep: {md(sweep.source)}")
+for column, (page, label, icon, blurb) in zip(st.columns(len(PAGE_CARDS)), PAGE_CARDS, strict=True):
+    with column.container(border=True):
+        st.page_link(page, label=label, icon=icon)
+        st.caption(blurb)
+
+left, right = st.columns([1, 2], gap="large")
+with left:
+    st.subheader("Runs by state")
+    st.dataframe(capped_table(state_table(sweep)).frame, hide_index=True, width="stretch")
+    if sweep.sweep_ids:
+        st.caption(f"Sweeps: {', '.join(md(s) for s in sweep.sweep_ids)}")
+with right:
+    st.subheader("At a glance")
+    if not sweep.metrics:
+        st.info("This sweep has no metric columns. Assign one on the Load page.")
+        st.stop()
+    metric = st.selectbox(
+        "Metric",
+        sweep.metrics,
+        index=sweep.metrics.index(sweep.default_metric or sweep.metrics[0]),
+        key="home.metric",
+    )
+    if sweep.analysable_params:
+        st.markdown(what_matters(ui.default_importance(sweep, metric)))
+    summary = best_run_summary(sweep, metric)
+    if summary is None:
+        st.warning(f"No run has a value for {md(metric)}.")
+    else:
+        st.metric(summary.headline, summary.value_text, help=summary.help)
+        st.dataframe(capped_table(summary.params).frame, hide_index=True, width="stretch")
