@@ -77,7 +77,10 @@ edited = st.data_editor(
     key=f"load.columns.{generation}",
 )
 primary_override = primary if primary != loaded.default_metric else None
-updated = choices_from_column_table(edited, loaded, Choices(**picked, primary_metric=primary_override))
+included = Choices(
+    sweeps=picked["sweeps"], groups=picked["groups"], states=picked["states"], primary_metric=primary_override
+)
+updated = choices_from_column_table(edited, loaded, included)
 if updated != choices:
     ui.set_choices(updated)
     st.rerun()

@@ -8,6 +8,7 @@ tables through `capped_table` and say what it left out with `CappedTable.note`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -64,12 +65,12 @@ def capped_table(
         if _may_hold_text(column):
             shortened = column.map(lambda v: _short(v, max_chars))
             cut += int((shortened.map(_is_text) & (shortened.astype(object) != column.astype(object))).sum())
-            head.isetitem(position, shortened)
+            head.isetitem(position, shortened.array)
     names = [_short_label(name, max_chars) for name in head.columns]
     cut += sum(str(a) != str(b) for a, b in zip(names, head.columns, strict=True))
     head.columns = _unique(names)
     if _may_hold_text(head.index.to_series()):
-        labels = [_short_label(label, max_chars) for label in head.index]
+        labels: list[Any] = [_short_label(label, max_chars) for label in head.index]
         cut += sum(str(a) != str(b) for a, b in zip(labels, head.index, strict=True))
         head.index = pd.Index(
             labels, name=_short_label(head.index.name, max_chars) if head.index.name else None

@@ -51,7 +51,7 @@ def best_run_summary(sweep: Sweep, metric: str) -> BestRun | None:
     return BestRun(
         run_id=run_id,
         headline=f"Best {md(metric)} ({sweep.direction(metric).value})",
-        value_text=format_value(float(row[metric])),
+        value_text=format_value(float(pd.to_numeric(sweep.runs[metric], errors="coerce").loc[run_id])),
         help=f"Run {md(label)}, best of {n_with_metric} runs that report {md(metric)}.",
         params=params,
     )

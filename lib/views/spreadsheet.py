@@ -66,7 +66,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     formula in a spreadsheet (see the module docstring for what is left alone)."""
     safe = frame.copy()
     for position in range(frame.shape[1]):
-        safe.isetitem(position, _safe_column(frame.iloc[:, position]))
+        safe.isetitem(position, _safe_column(frame.iloc[:, position]).array)
     safe.columns = frame.columns.map(_safe_label)
     safe.index = frame.index.map(_safe_label)
     safe.columns.names = _safe_names(list(frame.columns.names))
