@@ -113,8 +113,8 @@ def _load_path(path: Path, allowed_roots: Sequence[Path] | None) -> Sweep:
 
         return load_runs_table(path)
     if suffix in OPTUNA_SUFFIXES:
-        from lib.sources.optuna.sqlite_url import sqlite_url_for
         from lib.sources.optuna import load_optuna_study
+        from lib.sources.optuna.sqlite_url import sqlite_url_for
 
         return load_optuna_study(sqlite_url_for(path.resolve()))
     if suffix == ".zip":

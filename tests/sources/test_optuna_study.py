@@ -588,3 +588,14 @@ def test_split_study_spec() -> None:
 )
 def test_is_storage_url(text: str, expected: bool) -> None:
     assert is_storage_url(text) is expected
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", "postgresql+psycopg2", "mysql+pymysql", "mariadb", "oracle", "mssql"]
+)
+def test_every_database_the_url_reader_knows_is_a_storage_url(backend: str) -> None:
+    from lib.sources.optuna.sqlite_url import SERVER_BACKENDS, parse_storage_url
+
+    url = f"{backend}://user@host/db"
+    assert is_storage_url(url)
+    assert parse_storage_url(url).get_backend_name() in {"sqlite", *SERVER_BACKENDS}

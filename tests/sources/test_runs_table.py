@@ -17,6 +17,7 @@ from lib.sources.table import (
     looks_hand_typed,
     looks_like_metric_name,
     parse_literal,
+    unflatten,
 )
 from lib.sweep import RUN_CREATED, RUN_NAME, RUN_RUNTIME, RUN_STATE, RUN_TAGS, Sweep
 
@@ -446,3 +447,41 @@ def test_unreadable_input_says_what_is_wrong(data: bytes, expected: str) -> None
 def test_a_missing_file_is_a_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="Could not read"):
         load_runs_table(tmp_path / "absent.csv")
+
+
+def runtimes(*written: str) -> list[float]:
+    rows = [f"r{i},finished,2024-05-01T10:00:00Z,{w},0.{i + 1},0.5" for i, w in enumerate(written)]
+    sweep = table("\n".join(["Name,State,Created,Runtime,lr,val_loss", *rows]) + "\n")
+    return sweep.runs[RUN_RUNTIME].tolist()
+
+
+def test_runtimes_are_read_in_seconds_from_numbers_and_durations() -> None:
+    assert runtimes("45.5", "60") == [45.5, 60.0]
+    durations = runtimes("1h 2m 3s", "2d", "90s", "-")
+    assert durations[:3] == [3600 + 2 * 60 + 3, 2 * 24 * 3600, 90.0]
+    assert np.isnan(durations[3])
+
+
+def test_state_spellings_become_the_sweeps_states() -> None:
+    written = ["Completed", "success", "errored", "stopped", "Running", "weird", ""]
+    rows = [f"r{i},{state},0.{i + 1},0.5" for i, state in enumerate(written)]
+    sweep = table("\n".join(["name,status,lr,val_loss", *rows]) + "\n")
+    expected = ["finished", "finished", "failed", "killed", "running", "unknown", "unknown"]
+    assert sweep.runs[RUN_STATE].tolist() == expected
+
+
+def test_parquet_columns_without_a_name_get_one_that_is_free() -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrays = [pa.array([0.1, 0.2]), pa.array([1, 2]), pa.array([0.5, 0.4])]
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_arrays(arrays, names=["Unnamed: 1", "", "val_loss"]), buffer)
+    sweep = table(buffer.getvalue(), "runs.parquet")
+    assert sweep.metrics == ["val_loss"]
+    assert {"Unnamed: 1", "Unnamed: 1.1"} <= set(sweep.runs.columns)
+
+
+def test_unflatten_nests_dotted_keys_and_a_branch_wins_over_a_leaf() -> None:
+    flat = {"metric.name": "acc", "metric": "acc", "parameters.lr.min": 0.1, "parameters.lr.max": 1}
+    assert unflatten(flat) == {"metric": {"name": "acc"}, "parameters": {"lr": {"min": 0.1, "max": 1}}}

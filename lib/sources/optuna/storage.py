@@ -17,9 +17,9 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.pool import NullPool
 
 from lib.sources.errors import SourceError
-from lib.sources.optuna.sqlite_url import is_sqlite, parse_storage_url, sqlite_file
+from lib.sources.optuna.sqlite_url import SERVER_BACKENDS, is_sqlite, parse_storage_url, sqlite_file
 
-STORAGE_URL_SCHEMES = frozenset({"sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql"})
+STORAGE_URL_SCHEMES = frozenset({"sqlite", *SERVER_BACKENDS})
 CONNECT_TIMEOUT_SECONDS = 10
 SQLITE_BUSY_TIMEOUT_SECONDS = 5.0
 SQLITE_HEADER = b"SQLite format 3\x00"
