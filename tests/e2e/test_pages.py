@@ -31,3 +31,19 @@ def test_every_page_opens_by_its_address(app_url: str, page: Page) -> None:
         expect(
             page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Next sweep")
         ).to_be_visible()
+
+
+def test_an_importance_tab_is_drawn_when_it_is_clicked(app_url: str, page: Page) -> None:
+    page.goto(f"{app_url}/importance")
+    wait_for_idle(page)
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_text("Can I trust this?")).to_be_visible()
+    expect(main.locator('[data-testid="stPlotlyChart"]')).to_have_count(0)  # hidden tabs not computed
+    page.get_by_role("tab", name="Variance decomposition").click()
+    wait_for_idle(page)
+    expect(main.locator('[data-testid="stPlotlyChart"]')).to_have_count(1)
+    page.get_by_role("tab", name="What separates the best runs").click()
+    wait_for_idle(page)
+    expect(main.get_by_text("Best q% of runs")).to_be_visible()
+    expect(main.locator('[data-testid="stPlotlyChart"]')).to_have_count(0)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
