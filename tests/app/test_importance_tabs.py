@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import lib.ui.cache
+import lib.ui.importance_sections
 from lib.analysis.importance import importance_report
 from tests.app.conftest import assert_drawn, open_page, open_served, page_text, show_tab
 
@@ -164,8 +165,6 @@ def test_fanova_tab_draws_every_analysed_parameter_and_can_be_turned_off(
 @pytest.fixture
 def analyses(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How often each analysis behind a tab ran (the real analyses, counted)."""
-    import lib.ui.importance_sections
-
     counts = {"importance": 0, "effects": 0, "fanova": 0, "separation": 0}
     targets = {
         "importance": (lib.ui.cache, "importance_report"),
