@@ -236,10 +236,10 @@ def _looks_like_free_text_ids(texts: pd.Series) -> bool:
 
 def _is_plain_dtype(values: pd.Series) -> bool:
     """Numbers, booleans or strings: values compare equal exactly when their text does."""
-    return (
+    return bool(
         pd.api.types.is_numeric_dtype(values)
         or pd.api.types.is_bool_dtype(values)
-        or (pd.api.types.is_string_dtype(values) and values.map(type).eq(str).all())
+        or (pd.api.types.is_string_dtype(values) and values.map(lambda v: type(v) is str).all())
     )
 
 

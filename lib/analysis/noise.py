@@ -349,13 +349,13 @@ def flag_noise(
     effect is below the threshold; missing (pd.NA) when the noise is unknown (nothing repeated) or
     the effect is."""
     flagged = effects.copy()
-    known = noise_std is not None and math.isfinite(noise_std)
-    threshold = factor * noise_std if known else np.nan
+    noise = noise_std if noise_std is not None and math.isfinite(noise_std) else None
+    threshold = factor * noise if noise is not None else np.nan
     flagged["noise_threshold"] = threshold
     within = pd.array([pd.NA] * len(flagged), dtype="boolean")
-    if known:
+    if noise is not None:
         effect = parsed_numbers(flagged["effect"])
-        within = pd.array(effect < threshold, dtype="boolean")
+        within = pd.array((effect < threshold).to_numpy(), dtype="boolean")
         within[effect.isna().to_numpy()] = pd.NA
     flagged[WITHIN_NOISE] = within
     return flagged

@@ -305,7 +305,7 @@ def separation_vs_importance_sentence(
     if not common or separation[common].sum() <= 0 or importance[common].sum() <= 0:
         return "There is not enough to compare what separates the best runs with what matters on average."
     gap = importance[common] - separation[common]
-    on_average, at_the_top = gap.idxmax(), gap.idxmin()
+    on_average, at_the_top = str(gap.idxmax()), str(gap.idxmin())  # parameter names
     parts = []
     if gap[on_average] >= NOTABLE_GAP:
         parts.append(_matters_on_average(on_average, importance[on_average], separation[on_average]))
