@@ -45,7 +45,7 @@ def _resolved(module: str, node: ast.ImportFrom) -> str:
     if not node.level:
         return node.module or ""
     package = module.split(".")
-    if not MODULES[module].name == "__init__.py":
+    if MODULES[module].name != "__init__.py":
         package = package[:-1]
     base = package[: len(package) - node.level + 1]
     return ".".join([*base, node.module] if node.module else base)
@@ -67,7 +67,11 @@ def _imports(module: str, *, top_level_only: bool) -> set[str]:
 
 
 def _code_lines(path: Path) -> int:
-    return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and not line.strip().startswith("#"))
+    return sum(
+        1
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    )
 
 
 def _within(name: str, prefix: str) -> bool:
@@ -90,7 +94,9 @@ def test_module_respects_the_layer_rules(module: str) -> None:
         if _within(name, prefix)
     ]
     if not _within(module, "lib.ui"):
-        broken += [f"{module} imports {n}: only lib/ui uses Streamlit" for n in imported if _within(n, "streamlit")]
+        broken += [
+            f"{module} imports {n}: only lib/ui uses Streamlit" for n in imported if _within(n, "streamlit")
+        ]
     broken += [f"{module} imports the entry point" for n in imported if _within(n, "streamlit_app")]
     assert not broken
 
