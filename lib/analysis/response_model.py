@@ -29,6 +29,7 @@ from lib.values import (
     TRUE_LEVEL,
     category_labels,
     compact_number,
+    natural_order,
     numeric_values,
     real_numbers,
 )
@@ -86,20 +87,12 @@ class GridAxis:
         return list(self.levels) if self.is_levels else [compact_number(float(v), 3) for v in self.x]
 
 
-def _natural_order(levels: set[str]) -> list[str]:
-    """Numbers by value (16 before 128), other text alphabetically."""
-    try:
-        return sorted(levels, key=float)
-    except ValueError:
-        return sorted(levels, key=lambda s: (s.casefold(), s))
-
-
 def _model_column(values: pd.Series, kind: Kind) -> tuple[np.ndarray, tuple[str, ...] | None]:
     if kind is Kind.BOOLEAN:
         return numeric_values(values, kind), (FALSE_LEVEL, TRUE_LEVEL)
     if kind is Kind.CATEGORICAL:
         labels = category_labels(values)
-        levels = tuple(_natural_order(set(labels) - {MISSING_LEVEL}))
+        levels = tuple(natural_order(set(labels) - {MISSING_LEVEL}))
         codes = labels.map({level: float(i) for i, level in enumerate(levels)})
         return codes.to_numpy(dtype=float, na_value=np.nan), levels
     return numeric_values(values, kind), None

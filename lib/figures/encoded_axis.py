@@ -31,6 +31,8 @@ from lib.values import (
     TRUE_LEVEL,
     AxisScale,
     level_labels,
+    log10_positive,
+    natural_order,
     reads_as_numbers,
     real_numbers,
     resolved_scale,
@@ -103,11 +105,7 @@ def _with_missing(
 
 def numeric_axis(column: str, numbers: np.ndarray, log: bool = False) -> EncodedAxis:
     """A numeric column (real units, NaN for missing) as a linear or log10 axis."""
-    if log:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            encoded = np.where(numbers > 0, np.log10(numbers), np.nan)
-    else:
-        encoded = np.asarray(numbers, dtype=float)
+    encoded = log10_positive(numbers) if log else np.asarray(numbers, dtype=float)
     present = encoded[~np.isnan(encoded)]
     if present.size == 0:
         return _with_missing(column, "log" if log else "linear", encoded, [], [])
@@ -119,14 +117,6 @@ def numeric_axis(column: str, numbers: np.ndarray, log: bool = False) -> Encoded
         ticks = integer_ticks(np.unique(present), low, high) or linear_ticks(low, high)
         text = linear_tick_text(ticks)
     return _with_missing(column, "log" if log else "linear", encoded, ticks, text)
-
-
-def _natural_order(levels: Iterable[str]) -> list[str]:
-    levels = list(levels)
-    try:
-        return sorted(levels, key=float)
-    except ValueError:
-        return sorted(levels, key=lambda s: (s.casefold(), s))
 
 
 def levels_axis(
@@ -144,7 +134,7 @@ def levels_axis(
     if pooled:
         kept = set(keep)
         shown = [lvl for i, lvl in enumerate(counts.index) if i < max_levels - 1 or lvl in kept]
-    order = [lvl for lvl in (FALSE_LEVEL, TRUE_LEVEL) if lvl in shown] if boolean else _natural_order(shown)
+    order = [lvl for lvl in (FALSE_LEVEL, TRUE_LEVEL) if lvl in shown] if boolean else natural_order(shown)
     order += [OTHER_LEVEL] if pooled else []
     order += [MISSING_LEVEL] if (labels == MISSING_LEVEL).any() else []
     codes = {level: i for i, level in enumerate(order)}

@@ -26,7 +26,7 @@ from lib.figures._common import (
     scatter_class,
     title,
 )
-from lib.values import level_labels, real_numbers
+from lib.values import level_labels, log10_positive, real_numbers
 
 BAND_COLOUR = "rgba(59, 111, 182, 0.18)"
 BEST_COLOUR = "#16a34a"
@@ -305,10 +305,7 @@ def _run_coordinates(runs: pd.DataFrame, axis: GridAxis) -> np.ndarray:
     if axis.is_levels:
         return _level_codes(values, axis.kind, axis.levels) + _jitter(len(values), 0.2, seed=1)
     numbers = real_numbers(values)
-    if axis.log:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(numbers > 0, np.log10(numbers), np.nan)
-    return numbers
+    return log10_positive(numbers) if axis.log else numbers
 
 
 def surface_plot(

@@ -20,7 +20,7 @@ from lib.figures.parcoords import parcoords_figure
 from lib.figures.parcoords_data import DEFAULT_MAX_LINES, ParcoordsInfo, ParcoordsSpec, parcoords_info
 from lib.filters import best_percent_mask, kept_mask, kept_summary
 from lib.sweep import RUN_CREATED, Sweep
-from lib.values import MISSING_LEVEL, level_labels, reads_as_numbers, real_numbers
+from lib.values import MISSING_LEVEL, level_labels, log10_positive, reads_as_numbers, real_numbers
 from lib.views.parallel_state import ViewState
 
 MAX_DIMENSIONS = 60  # Plotly drops extra dimensions silently
@@ -49,8 +49,7 @@ def spread_score(sweep: Sweep, column: str) -> float:
     if reads_as_numbers(sweep, column):
         numbers = real_numbers(values)
         if sweep.kind(column) is Kind.LOG:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                numbers = np.where(numbers > 0, np.log10(numbers), np.nan)
+            numbers = log10_positive(numbers)
         numbers = numbers[~np.isnan(numbers)]
         if numbers.size < 2 or numbers.max() == numbers.min():
             return 0.0
