@@ -9,6 +9,9 @@ sweep. Reading it happens here only:
 - `metric_column(name, metrics)`: the column that holds that metric (`val_acc`, or `val_acc.max`
   when the runs table was exported under `define_metric`).
 - `swept_parameters(config)`: the column names of the parameters a config sweeps, nested dotted.
+Parameter specs (distributions, bounds, nesting) are read in `specs`; `validate_sweep_config`
+checks a config against W&B's own JSON schema (`schema`, vendored in `wandb_schema/`) and the rules
+the schema cannot state (`validation`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,44 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.columns import Direction, guess_direction
+from lib.sweep_config.specs import (
+    EXPONENT_DISTRIBUTIONS,
+    GRID_DISTRIBUTIONS,
+    LOG_DISTRIBUTIONS,
+    PLAIN_TYPES,
+    POSITIVE_MIN_DISTRIBUTIONS,
+    ParameterSpec,
+    flat_parameter_specs,
+    is_nested_spec,
+    is_number,
+    range_bounds,
+    spec_distribution,
+)
+from lib.sweep_config.validation import validate_sweep_config
+
+__all__ = [
+    "EXPONENT_DISTRIBUTIONS",
+    "EXPORTED_KEYS",
+    "EXPORTED_KEY_PREFIXES",
+    "GOALS",
+    "GRID_DISTRIBUTIONS",
+    "LOG_DISTRIBUTIONS",
+    "PLAIN_TYPES",
+    "POSITIVE_MIN_DISTRIBUTIONS",
+    "ConfigMetric",
+    "ParameterSpec",
+    "config_metric",
+    "first_config_metric",
+    "flat_parameter_specs",
+    "is_nested_spec",
+    "is_number",
+    "metric_column",
+    "metric_entry",
+    "range_bounds",
+    "spec_distribution",
+    "swept_parameters",
+    "validate_sweep_config",
+]
 
 GOALS = {"minimize": Direction.MINIMIZE, "maximize": Direction.MAXIMIZE}
 # Keys of a sweep's own config that some training scripts copy into the run config, as they appear
