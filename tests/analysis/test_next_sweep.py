@@ -23,6 +23,7 @@ from lib.analysis.next_sweep import (
 from lib.columns import Direction
 from lib.filters import best_first_positions, kept_mask
 from lib.sweep import RUN_SWEEP, finish_sweep
+from tests.test_sweep_config import schema_errors
 
 N_RUNS = 90
 LR_GOOD = (1e-3, 1e-2)
@@ -290,6 +291,7 @@ def test_without_a_sweep_config_the_analysable_parameters_are_used() -> None:
     assert parameters["steps"]["distribution"] == "int_uniform"
     assert "seed" not in parameters  # an identifier, not analysed
     assert result.problems == ()
+    assert schema_errors(result.config) == []
 
 
 def test_without_bounds_a_non_negative_range_stays_non_negative() -> None:
@@ -312,6 +314,7 @@ def test_yaml_round_trips_to_the_config_and_validates(sweep) -> None:
     assert "!!" not in result.yaml
     assert plain_types_only(result.config)
     assert validate_sweep_config(result.config) == [] and result.problems == ()
+    assert schema_errors(result.config) == []
 
 
 def test_to_yaml_quotes_keys_yaml_would_misread_and_places_nested_comments() -> None:
@@ -360,6 +363,7 @@ VALID_CONFIGS = [
 @pytest.mark.parametrize("config", VALID_CONFIGS)
 def test_documented_configs_validate(config) -> None:
     assert validate_sweep_config(config) == []
+    assert schema_errors(config) == []
 
 
 def _with_parameter(spec) -> dict:
@@ -487,4 +491,5 @@ def test_demo_best_ten_percent_becomes_a_valid_narrowed_sweep(demo) -> None:
 
     assert yaml.safe_load(result.yaml) == config
     assert validate_sweep_config(config) == [] and plain_types_only(config)
+    assert schema_errors(config) == []
     compile(optuna_snippet(result), "<demo next sweep>", "exec")
