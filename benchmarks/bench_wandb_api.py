@@ -17,7 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.sources.wandb.api import WandbSpec, load_wandb
+from lib.sources.wandb.api import load_wandb
+from lib.sources.wandb.spec import WandbSpec
 from tests.sources.wandb_standin import StandinSweep, WandbStandin, wandb_run
 
 KEY = "bench" + "0123456789abcdef" * 3

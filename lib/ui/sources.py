@@ -29,19 +29,14 @@ from lib.sources.optuna import (
     load_optuna_study,
 )
 from lib.sources.paths import allowed_roots, guard_storage_url, resolve_allowed
-from lib.sources.snapshot import describe_claimed_age, is_from_snapshot
-from lib.sources.wandb.api import (
-    IncompleteFetchError,
-    WandbSpec,
-    describe_age,
-    fetch_sweep,
-    fetched_at,
-    parse_wandb_spec,
-    snapshot_bytes,
-)
+from lib.sources.snapshot import describe_age, describe_claimed_age, is_from_snapshot
+from lib.sources.wandb.api import fetch_sweep
 from lib.sources.wandb.auth import KEY_NAME, WHERE_TO_PUT_A_KEY, credential_digest
 from lib.sources.wandb.cache import FetchedSweeps
+from lib.sources.wandb.errors import IncompleteFetchError
 from lib.sources.wandb.hosts import KeyChoice, choose_key, configured_base_url, display_host, key_page
+from lib.sources.wandb.snapshot import fetched_at, snapshot_bytes
+from lib.sources.wandb.spec import WandbSpec, parse_wandb_spec
 from lib.sweep import Sweep
 from lib.ui.session import load_into_session, secrets_mapping, set_loaded_sweep
 

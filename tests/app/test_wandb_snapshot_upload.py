@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 from streamlit.testing.v1 import AppTest
 
 from lib.safe_text import WORD_JOINER
-from lib.sources.wandb.api import SNAPSHOT_KEY, WandbSpec, save_snapshot, stamp_fetched_at
+from lib.sources.wandb.snapshot import SNAPSHOT_KEY, save_snapshot, stamp_fetched_at
+from lib.sources.wandb.spec import WandbSpec
 from lib.sweep import RunRecord, sweep_from_records
 from tests.app.conftest import page_text
 

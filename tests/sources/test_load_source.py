@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from lib.sources import SourceError, load_source, load_upload
-from lib.sources.wandb.api import NoApiKeyError, load_wandb, save_snapshot, snapshot_bytes
+from lib.sources.wandb.api import load_wandb
+from lib.sources.wandb.errors import NoApiKeyError
+from lib.sources.wandb.snapshot import save_snapshot, snapshot_bytes
 from tests.sources.wandb_standin import WandbStandin, wandb_run
 
 ROOT = Path(__file__).resolve().parents[2]

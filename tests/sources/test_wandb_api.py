@@ -22,8 +22,11 @@ import yaml
 
 from lib.columns import Direction, Kind
 from lib.sources.errors import SourceError
-from lib.sources.wandb import api as wandb_api
-from lib.sources.wandb.api import (
+from lib.sources.snapshot import describe_age
+from lib.sources.wandb import fetch as wandb_fetch
+from lib.sources.wandb.api import fetch_sweep, load_wandb, load_wandb_source
+from lib.sources.wandb.auth import credential_digest, resolve_api_key, where_to_put_a_key
+from lib.sources.wandb.errors import (
     AccessDeniedError,
     BadApiKeyError,
     IncompleteFetchError,
@@ -35,20 +38,18 @@ from lib.sources.wandb.api import (
     SweepNotFoundError,
     WandbError,
     WandbServerError,
-    WandbSpec,
     WandbUnreachableError,
-    describe_age,
-    fetch_sweep,
+)
+from lib.sources.wandb.hosts import DEFAULT_API_URL
+from lib.sources.wandb.snapshot import (
     fetched_at,
     is_snapshot,
     load_snapshot,
-    load_wandb,
-    load_wandb_source,
-    parse_wandb_spec,
     save_snapshot,
     snapshot_info,
+    stamp_fetched_at,
 )
-from lib.sources.wandb.auth import credential_digest, resolve_api_key, where_to_put_a_key
+from lib.sources.wandb.spec import WandbSpec, parse_wandb_spec
 from lib.sweep import CRASHED, FINISHED, RUN_CREATED, RUN_RUNTIME, RUN_STATE, RUN_SWEEP, RUNNING
 from lib.sweep_config import swept_parameters
 from tests.sources.wandb_standin import (
@@ -188,7 +189,7 @@ def clean_standin(standin: WandbStandin, monkeypatch: pytest.MonkeyPatch) -> Ite
     # tests/sources/test_wandb_key_hosts.py covers servers that are not.
     monkeypatch.setenv("WANDB_BASE_URL", standin.url)
     # wandb-core's waits between its (capped) retries: short here so failure tests are quick.
-    monkeypatch.setattr(wandb_api, "RETRY_WAIT_SECONDS", (1.0, 1.0))  # the shortest it honours
+    monkeypatch.setattr(wandb_fetch, "RETRY_WAIT_SECONDS", (1.0, 1.0))  # the shortest it honours
     yield
     standin.failures.clear()
 
@@ -207,7 +208,7 @@ def runs_queries(standin: WandbStandin, project: str) -> list[dict]:
 # What users paste
 # ----------------------------------------------------------------------------------------------
 
-CLOUD = wandb_api.DEFAULT_API_URL
+CLOUD = DEFAULT_API_URL
 
 
 @pytest.mark.parametrize(
@@ -446,7 +447,7 @@ def test_failing_sweep_configs_are_listed_and_not_waited_on_one_by_one(standin: 
         "deleted1",
     }
     assert "HTTP 500" in why
-    assert standin.operations(MNIST).count("GetSweep") == 1 + wandb_api.GRAPHQL_RETRIES
+    assert standin.operations(MNIST).count("GetSweep") == 1 + wandb_fetch.GRAPHQL_RETRIES
 
 
 def test_progress_reports_each_page_with_the_total(standin: WandbStandin) -> None:
@@ -540,9 +541,9 @@ def test_an_unknown_project_answered_as_null_is_not_found(standin: WandbStandin)
 @pytest.mark.parametrize(
     ("status", "message", "error", "words", "attempts"),
     [
-        (*RATE_LIMITED, RateLimitedError, "rate limited", 1 + wandb_api.GRAPHQL_RETRIES),
-        (*SERVER_ERROR, WandbServerError, "HTTP 500", 1 + wandb_api.GRAPHQL_RETRIES),
-        (502, "bad gateway", WandbServerError, "HTTP 502", 1 + wandb_api.GRAPHQL_RETRIES),
+        (*RATE_LIMITED, RateLimitedError, "rate limited", 1 + wandb_fetch.GRAPHQL_RETRIES),
+        (*SERVER_ERROR, WandbServerError, "HTTP 500", 1 + wandb_fetch.GRAPHQL_RETRIES),
+        (502, "bad gateway", WandbServerError, "HTTP 502", 1 + wandb_fetch.GRAPHQL_RETRIES),
         (200, "query complexity too high", WandbServerError, "query complexity too high", 1),
     ],
 )
@@ -676,7 +677,9 @@ def test_a_digest_of_another_key_is_refused(standin: WandbStandin) -> None:
 
 CHILD = """
 import sys
-from lib.sources.wandb.api import WandbError, WandbSpec, load_wandb
+from lib.sources.wandb.api import load_wandb
+from lib.sources.wandb.errors import WandbError
+from lib.sources.wandb.spec import WandbSpec
 
 url, good, other, stranger = sys.argv[1:5]
 load_wandb(WandbSpec("alice", "{mnist}", sweep_id="{sweep}", base_url=url), good)
@@ -751,9 +754,7 @@ def test_a_snapshot_keeps_columns_of_mixed_types(tmp_path: Path) -> None:
         RunRecord("b", config={"layers": "auto", "sched": None}, summary={"loss": math.inf}),
         RunRecord("c", config={"layers": [64, 32], "sched": True}, summary={"loss": 0.25}),
     ]
-    sweep = wandb_api.stamp_fetched_at(
-        sweep_from_records(records, source="t"), datetime(2025, 3, 17, tzinfo=UTC)
-    )
+    sweep = stamp_fetched_at(sweep_from_records(records, source="t"), datetime(2025, 3, 17, tzinfo=UTC))
     reopened = load_snapshot(save_snapshot(sweep, tmp_path / "mixed.parquet"))
     assert list(reopened.runs["layers"]) == [3, "auto", "[64, 32]"]
     assert list(reopened.runs["sched"]) == ["cosine", None, True]

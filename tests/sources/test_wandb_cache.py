@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pickle
 
-from lib.sources.wandb.api import WandbSpec
 from lib.sources.wandb.cache import FetchedSweeps
+from lib.sources.wandb.spec import WandbSpec
 from lib.sweep import RunRecord, Sweep, sweep_from_records
 from lib.ui.sources import FETCH_TTL_SECONDS, FETCHED
 

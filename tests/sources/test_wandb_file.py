@@ -19,18 +19,13 @@ from google.protobuf import text_format
 from wandb.proto.wandb_internal_pb2 import Record as WandbRecord
 
 from lib.sources.errors import SourceError
+from lib.sources.run_cache import BoundedCache
 from lib.sources.wandb import run_log as wandb_file
-from lib.sources.wandb.run_log import (
-    BLOCK_SIZE,
-    HEADER,
-    BoundedCache,
-    RunLog,
-    parse_run_log,
-    read_payloads,
-    read_run_log,
-    read_run_logs,
-    record_class,
-)
+from lib.sources.wandb import run_log_proto
+from lib.sources.wandb.run_log import read_run_log, read_run_logs
+from lib.sources.wandb.run_log_frames import BLOCK_SIZE, HEADER, read_payloads
+from lib.sources.wandb.run_log_proto import record_class
+from lib.sources.wandb.run_log_replay import RunLog, parse_run_log
 from tests.sources.offline_runs import (
     SWEEP_A,
     frame_records,
@@ -368,8 +363,8 @@ def test_wandbs_own_record_class_is_the_fallback(monkeypatch: pytest.MonkeyPatch
     def broken() -> type:
         raise ImportError("layout changed")
 
-    monkeypatch.setattr(wandb_file, "_RECORD_CLASS", None)
-    monkeypatch.setattr(wandb_file, "_record_class_from_descriptors", broken)
+    monkeypatch.setattr(run_log_proto, "_RECORD_CLASS", None)
+    monkeypatch.setattr(run_log_proto, "_record_class_from_descriptors", broken)
     assert record_class() is WandbRecord
 
 

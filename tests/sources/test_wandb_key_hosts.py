@@ -13,7 +13,9 @@ from collections.abc import Iterator
 import pytest
 
 from lib.sources import SourceError, load_source
-from lib.sources.wandb.api import WandbError, WandbSpec, load_wandb
+from lib.sources.wandb.api import load_wandb
+from lib.sources.wandb.errors import WandbError
+from lib.sources.wandb.spec import WandbSpec
 from tests.sources.wandb_standin import (
     ALLOW_HTTP_LOCALHOST,
     OTHER_OPERATION,

@@ -15,10 +15,14 @@ import pandas as pd
 import pytest
 
 from lib.sources import SourceError, load_source
-from lib.sources.wandb import local as wandb_local
+from lib.sources.run_cache import BoundedCache
+from lib.sources.wandb import run_files
 from lib.sources.wandb import run_log as wandb_file
-from lib.sources.wandb.local import RunFolder, debug_log_config, load_wandb_folder
-from lib.sources.wandb.run_log import HEADER, BoundedCache, RunLog
+from lib.sources.wandb.debug_log import debug_log_config
+from lib.sources.wandb.folders import RunFolder
+from lib.sources.wandb.local import load_wandb_folder
+from lib.sources.wandb.run_log import RunLog
+from lib.sources.wandb.run_log_frames import HEADER
 from lib.sweep import (
     CRASHED,
     FAILED,
@@ -415,15 +419,15 @@ def test_a_warm_reload_parses_only_what_changed(monkeypatch: pytest.MonkeyPatch,
 def test_online_files_are_parsed_again_only_when_they_change(
     monkeypatch: pytest.MonkeyPatch, yogesh_copy: Path
 ) -> None:
-    monkeypatch.setattr(wandb_local, "_ONLINE_CACHE", BoundedCache(100))
+    monkeypatch.setattr(run_files, "ONLINE_CACHE", BoundedCache(100))
     calls: list[str] = []
-    real = wandb_local._parse_online_files
+    real = run_files.parse_online_files
 
     def counting(folder: RunFolder, *args: Any, **kwargs: Any) -> Any:
         calls.append(folder.run_id)
         return real(folder, *args, **kwargs)
 
-    monkeypatch.setattr(wandb_local, "_parse_online_files", counting)
+    monkeypatch.setattr(run_files, "parse_online_files", counting)
     load_wandb_folder(yogesh_copy)
     assert sorted(calls) == sorted(YOGESH_RUNS)
     calls.clear()

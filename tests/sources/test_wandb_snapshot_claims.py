@@ -15,14 +15,14 @@ import pytest
 
 from lib.sources import load_upload
 from lib.sources.snapshot import CLAIM_NOTE, describe_claimed_age, is_from_snapshot
-from lib.sources.wandb.api import (
+from lib.sources.wandb.snapshot import (
     SNAPSHOT_KEY,
-    WandbSpec,
     fetched_at,
     save_snapshot,
     snapshot_info,
     stamp_fetched_at,
 )
+from lib.sources.wandb.spec import WandbSpec
 from lib.sweep import RunRecord, sweep_from_records
 
 EVIL = "https://evil.example/login"

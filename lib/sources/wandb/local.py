@@ -13,70 +13,22 @@ is `unknown`.
 
 from __future__ import annotations
 
-import ast
-import math
-import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lib.sources.errors import SourceError
-from lib.sources.reading import LINK_OUTSIDE, UNGUARDED, Reading
-from lib.sources.run_cache import BoundedCache
-from lib.sources.safe_load import (
-    approx_bytes,
-    dropped_note,
-    load_json,
-    load_yaml,
-    read_document,
-    too_many_keys,
-    without_oversized,
-)
-from lib.sources.wandb.run_log import RunLog, file_key, read_run_logs
+from lib.sources.reading import UNGUARDED, Reading
+from lib.sources.safe_load import dropped_note, too_many_keys, without_oversized
+from lib.sources.wandb.debug_log import DEBUG_LOG, debug_log_config
+from lib.sources.wandb.folders import RunFolder, find_run_folders
+from lib.sources.wandb.run_files import ONLINE_FILES, read_online_files, summary_runtime
+from lib.sources.wandb.run_log import RunLog, read_run_logs
 from lib.sweep import CRASHED, FAILED, FINISHED, UNKNOWN, RunRecord, Sweep, sweep_from_records
 
-RUN_FOLDER = re.compile(r"(?P<offline>offline-)?run-(?P<stamp>\d{8}_\d{6})-(?P<id>[^/\\]+)")
-SWEEP_FOLDER = re.compile(r"sweep-(?P<id>[^/\\]+)")
-SWEEP_RUN_CONFIG = re.compile(r"config-(?P<run>.+)\.yaml")
-LATEST_RUN = "latest-run"
-DEBUG_LOG_CONFIG_PREFIX = "config: "
-DEBUG_LOG_SWEEP_MARKER = "wandb.init called with sweep_config: "
-MAX_DEBUG_LOG_BYTES = 20_000_000
 MAX_NOTES = 10
-
-ONLINE_FILES = ("files/config.yaml", "files/wandb-summary.json", "files/wandb-metadata.json")
-DEBUG_LOG = "logs/debug.log"
-_ONLINE_CACHE = BoundedCache(5_000, max_bytes=128 * 1024 * 1024)
-
-
-@dataclass(frozen=True)
-class RunFolder:
-    """One run folder on disk; `run_id` None for a `latest-run` copy whose id is not in its name."""
-
-    path: Path
-    run_id: str | None
-    stamp: str | None = None  # YYYYMMDD_HHMMSS from the folder name
-    log_path: Path | None = field(init=False)  # where its run-<id>.wandb would be
-
-    def __post_init__(self) -> None:
-        log_path = self.path / f"run-{self.run_id}.wandb" if self.run_id else None
-        object.__setattr__(self, "log_path", log_path)
-
-    @property
-    def started(self) -> datetime | None:
-        """The folder name's time, read as this machine's local time (W&B writes the local time of
-        the machine that ran it)."""
-        if self.stamp is None:
-            return None
-        try:
-            return datetime.strptime(self.stamp, "%Y%m%d_%H%M%S").astimezone(UTC)
-        except ValueError:
-            return None
 
 
 @dataclass(frozen=True)
@@ -87,16 +39,6 @@ class FolderRead:
     record: RunRecord | None = None
     notes: tuple[str, ...] = ()
     reason: str | None = None
-
-
-@dataclass
-class FoundRuns:
-    """The run folders a path leads to, and which sweep each online sweep run belongs to."""
-
-    wandb_dir: Path
-    folders: list[RunFolder] = field(default_factory=list)
-    sweep_of_run: dict[str, str] = field(default_factory=dict)
-    refused: list[tuple[str, str]] = field(default_factory=list)  # folders `Reading` does not allow
 
 
 # ---------------------------------------------------------------- entry point
@@ -144,95 +86,6 @@ def _label(wandb_dir: Path) -> str:
     return wandb_dir.name
 
 
-# ---------------------------------------------------------------- finding run folders
-
-
-def find_run_folders(path: Path, reading: Reading = UNGUARDED) -> FoundRuns:
-    """The run folders `path` means: itself if it is a run folder, else the runs in it or in its wandb/."""
-    if RUN_FOLDER.fullmatch(path.name):
-        return _single_run(path)
-    found = _scan(path, reading)
-    if not found.folders and (path / "wandb").is_dir():
-        if not reading.allows(path / "wandb"):
-            return FoundRuns(wandb_dir=path, refused=[("wandb", f"the folder is {LINK_OUTSIDE}")])
-        found = _scan(path / "wandb", reading)
-    if not found.folders and _looks_like_run_folder(path):
-        return _single_run(path)  # a renamed run folder, or a latest-run copy given on its own
-    return found
-
-
-def _single_run(path: Path) -> FoundRuns:
-    found = FoundRuns(wandb_dir=path)
-    found.folders.append(_single_run_folder(path))
-    found.sweep_of_run.update(_scan(path.parent, with_runs=False).sweep_of_run)
-    return found
-
-
-def _looks_like_run_folder(path: Path) -> bool:
-    files = path / "files"
-    return (
-        (files / "config.yaml").is_file()
-        or (files / "wandb-summary.json").is_file()
-        or any(path.glob("run-*.wandb"))
-    )
-
-
-def _single_run_folder(path: Path) -> RunFolder:
-    matched = RUN_FOLDER.fullmatch(path.name)
-    if matched:
-        return RunFolder(path, matched["id"], matched["stamp"])
-    return RunFolder(path, _run_id_from_log_name(path))
-
-
-def _scan(wandb_dir: Path, reading: Reading = UNGUARDED, *, with_runs: bool = True) -> FoundRuns:
-    found = FoundRuns(wandb_dir=wandb_dir)
-    latest_copy: Path | None = None
-    try:
-        with os.scandir(wandb_dir) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-    except OSError:
-        return found
-    for entry in entries:
-        if not entry.is_dir():
-            continue
-        run = RUN_FOLDER.fullmatch(entry.name)
-        sweep = SWEEP_FOLDER.fullmatch(entry.name)
-        if run and with_runs:
-            found.folders.append(RunFolder(Path(entry.path), run["id"], run["stamp"]))
-        elif sweep and not reading.allows(Path(entry.path)):
-            found.refused.append((entry.name, f"the folder is {LINK_OUTSIDE}"))
-        elif sweep:
-            found.sweep_of_run.update(_sweep_members(Path(entry.path), sweep["id"]))
-        elif entry.name == LATEST_RUN and with_runs and not entry.is_symlink():
-            latest_copy = Path(entry.path)  # a real copy of one run (committed to git): count it once
-    if latest_copy is not None:
-        _add_latest_copy(found, latest_copy)
-    return found
-
-
-def _add_latest_copy(found: FoundRuns, latest: Path) -> None:
-    """Keep a `latest-run` copy only when it is not a copy of a run folder that is also here."""
-    run_id = _run_id_from_log_name(latest)
-    known = {f.run_id for f in found.folders}
-    if (run_id is None and not found.folders) or (run_id is not None and run_id not in known):
-        found.folders.append(RunFolder(latest, run_id))
-
-
-def _run_id_from_log_name(folder: Path) -> str | None:
-    names = sorted(p.name for p in folder.glob("run-*.wandb"))
-    return names[0][len("run-") : -len(".wandb")] if names else None
-
-
-def _sweep_members(sweep_dir: Path, sweep_id: str) -> dict[str, str]:
-    """`sweep-<id>/config-<run_id>.yaml`: the runs an online sweep agent started."""
-    members = {}
-    for name in os.listdir(sweep_dir):
-        matched = SWEEP_RUN_CONFIG.fullmatch(name)
-        if matched:
-            members[matched["run"]] = sweep_id
-    return members
-
-
 # ---------------------------------------------------------------- reading one run folder
 
 
@@ -269,7 +122,7 @@ def _read_folder_unchecked(folder: RunFolder, log: RunLog | SourceError | None, 
     if isinstance(log, RunLog) and log.has_run_record:
         return _from_run_log(folder, log)
     why_not_log = _why_log_unusable(log_name, log)
-    online = _read_online_files(folder, cache)
+    online = read_online_files(folder, cache)
     if online is not None:
         record, reason = online  # with a record, the reason is a note on values left out
         if record is None:
@@ -314,7 +167,7 @@ def _from_run_log(folder: RunFolder, log: RunLog) -> FolderRead:
         group=log.group,
         tags=log.tags,
         created=datetime.fromtimestamp(log.start_time, UTC) if log.start_time else folder.started,
-        runtime=log.exit_runtime or _summary_runtime(summary),
+        runtime=log.exit_runtime or summary_runtime(summary),
     )
     return FolderRead(folder, record, _run_log_notes(folder, log))
 
@@ -336,123 +189,6 @@ def _state(exit_code: int | None) -> str:
     return FINISHED if exit_code == 0 else FAILED
 
 
-def _summary_runtime(summary: Mapping[str, Any]) -> float | None:
-    wandb_block = summary.get("_wandb")
-    for value in (
-        summary.get("_runtime"),
-        wandb_block.get("runtime") if isinstance(wandb_block, dict) else None,
-    ):
-        if type(value) in (int, float) and math.isfinite(value) and value > 0:  # bools are not runtimes
-            return float(value)
-    return None
-
-
-# ---------------------------------------------------------------- online runs: files/
-
-
-def _read_online_files(folder: RunFolder, cache: bool = True) -> tuple[RunRecord | None, str | None] | None:
-    """The run from `files/` (None when there is neither config.yaml nor wandb-summary.json)."""
-    paths = [folder.path / name for name in ONLINE_FILES]
-    stats = []
-    for p in paths:
-        try:
-            stats.append(file_key(p, p.stat()))
-        except OSError:
-            stats.append(None)
-    if stats[0] is None and stats[1] is None:
-        return None
-    key = (str(folder.path), folder.run_id, *stats)
-    cached = _ONLINE_CACHE.get(key) if cache else None
-    if cached is None:
-        cached = _parse_online_files(folder, *paths, present=[s is not None for s in stats])
-        if cache:
-            _ONLINE_CACHE.put(key, cached, _online_bytes(cached[0]))
-    return cached
-
-
-def _online_bytes(record: RunRecord | None) -> int:
-    return approx_bytes(record.config) + approx_bytes(record.summary) if record else 0
-
-
-def _parse_online_files(
-    folder: RunFolder, config_path: Path, summary_path: Path, meta_path: Path, *, present: list[bool]
-) -> tuple[RunRecord | None, str | None]:
-    dropped: list[str] = []
-    try:
-        config = _unwrap_config(_load_yaml_mapping(config_path)) if present[0] else {}
-        summary = _load_json_mapping(summary_path) if present[1] else {}
-    except SourceError as error:
-        return None, str(error)
-    started = _metadata_start(meta_path) if present[2] else None
-    record = RunRecord(
-        run_id=folder.run_id or folder.path.name,
-        config=without_oversized(config, dropped),
-        summary=without_oversized(summary, dropped),
-        created=started or folder.started,
-        runtime=_summary_runtime(summary),
-    )
-    return record, dropped_note(f"{folder.path.name}/files", dropped) if dropped else None
-
-
-def _load_yaml_mapping(path: Path) -> dict[str, Any]:
-    try:
-        data = load_yaml(read_document(path, what := f"files/{path.name}"), what)  # safe and budgeted
-    except SourceError:
-        raise
-    except (OSError, yaml.YAMLError) as error:
-        raise SourceError(f"files/{path.name} is not readable YAML ({_first_line(error)})") from error
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise SourceError(
-            f"files/{path.name} should map config keys to values, not hold a {type(data).__name__}"
-        )
-    return {str(k): v for k, v in data.items()}
-
-
-def _load_json_mapping(path: Path) -> dict[str, Any]:
-    try:
-        data = load_json(read_document(path, what := f"files/{path.name}"), what)
-    except SourceError:
-        raise
-    except (OSError, ValueError) as error:
-        raise SourceError(f"files/{path.name} is not readable JSON ({_first_line(error)})") from error
-    if not isinstance(data, dict):
-        raise SourceError(
-            f"files/{path.name} should map summary keys to values, not hold a {type(data).__name__}"
-        )
-    return data
-
-
-def _unwrap_config(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """config.yaml wraps each key as `{value: ...}` (older clients add `desc`); unwrap, drop `_wandb`."""
-    config = {}
-    for key, item in raw.items():
-        if key in ("_wandb", "wandb_version"):
-            continue
-        if isinstance(item, dict) and "value" in item and set(item) <= {"value", "desc"}:
-            config[key] = item["value"]
-        else:
-            config[key] = item
-    return config
-
-
-def _metadata_start(path: Path) -> datetime | None:
-    try:
-        started = load_json(read_document(path, what := f"files/{path.name}"), what).get("startedAt")
-        parsed = datetime.fromisoformat(str(started).replace("Z", "+00:00"))
-    except (OSError, ValueError, AttributeError):
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-# ---------------------------------------------------------------- killed runs: logs/debug.log
-
-
 def _from_debug_log(folder: RunFolder, why: str) -> FolderRead:
     """A run killed in its first seconds: config from `logs/debug.log`, id and time from the folder name."""
     dropped: list[str] = []
@@ -463,75 +199,6 @@ def _from_debug_log(folder: RunFolder, why: str) -> FolderRead:
     note = f"{folder.path.name}: {why}; config recovered from logs/debug.log, no metrics."
     left_out = (dropped_note(f"{folder.path.name}/logs/debug.log", dropped),) if dropped else ()
     return FolderRead(folder, record, (note, *left_out))
-
-
-def debug_log_config(path: Path) -> dict[str, Any]:
-    """The config `wandb.init` logged (`config: {...}`, a Python dict repr), sweep values on top.
-
-    Read as Python literals without evaluating anything; values that are not literals (objects,
-    paths) are kept as their text. {} when the file or the line is missing or unreadable.
-    """
-    try:
-        if path.stat().st_size > MAX_DEBUG_LOG_BYTES:
-            return {}
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return {}
-    for i in range(len(lines) - 1, -1, -1):
-        if lines[i].startswith(DEBUG_LOG_CONFIG_PREFIX):
-            config = _python_literal(lines[i][len(DEBUG_LOG_CONFIG_PREFIX) :])
-            sweep = _sweep_values(lines[i - 1]) if i > 0 else {}
-            if isinstance(config, dict):
-                merged = {str(k): v for k, v in config.items() if str(k) != "_wandb"}
-                return {**merged, **sweep}
-            return sweep
-    return {}
-
-
-def _sweep_values(line: str) -> dict[str, Any]:
-    at = line.find(DEBUG_LOG_SWEEP_MARKER)
-    if at < 0:
-        return {}
-    values = _python_literal(line[at + len(DEBUG_LOG_SWEEP_MARKER) :])
-    if not isinstance(values, dict):
-        return {}
-    return _unwrap_config({str(k): v for k, v in values.items()})
-
-
-_FLOAT_NAMES = {"nan": math.nan, "inf": math.inf}
-
-
-def _python_literal(text: str) -> Any:
-    """A Python literal from its repr, with `nan`/`inf` and non-literal parts kept as text."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-        return _literal(tree.body, text.strip())
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-
-
-def _literal(node: ast.AST, text: str) -> Any:
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.Dict):
-        return {
-            _hashable(_literal(k, text)): _literal(v, text)
-            for k, v in zip(node.keys, node.values, strict=True)
-            if k is not None
-        }
-    if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        return [_literal(e, text) for e in node.elts]
-    if isinstance(node, ast.Name) and node.id in _FLOAT_NAMES:
-        return _FLOAT_NAMES[node.id]
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        operand = _literal(node.operand, text)
-        if isinstance(operand, int | float) and not isinstance(operand, bool):
-            return -operand if isinstance(node.op, ast.USub) else operand
-    return ast.get_source_segment(text, node)
-
-
-def _hashable(key: Any) -> Any:
-    return key if isinstance(key, str | int | float | bool | type(None)) else str(key)
 
 
 # ---------------------------------------------------------------- one row per run id
