@@ -255,10 +255,20 @@ def translate_error(exc: BaseException, spec: WandbSpec, key: str, timeout: floa
     """A `WandbError` for what went wrong under `exc`, with what the user can do about it."""
     if isinstance(exc, WandbError):
         return exc
-    reason = _reason(exc, key)
-    failure = Failure(spec, reason, _http_status(exc, reason), timeout, type(exc).__name__)
-    rule = next((rule for rule in RULES if rule.recognise(failure)), OTHERWISE)
+    failure = failure_of(exc, spec, key, timeout)
+    rule = rule_for(failure)
     return rule.error(rule.message.format(**failure.message_fields()))
+
+
+def failure_of(exc: BaseException, spec: WandbSpec, key: str, timeout: float) -> Failure:
+    """What the rules see of `exc`: its words with the key removed, and the HTTP status under it."""
+    reason = _reason(exc, key)
+    return Failure(spec, reason, _http_status(exc, reason), timeout, type(exc).__name__)
+
+
+def rule_for(failure: Failure) -> Rule:
+    """The first rule that recognises `failure`, else `OTHERWISE`."""
+    return next((rule for rule in RULES if rule.recognise(failure)), OTHERWISE)
 
 
 @contextmanager

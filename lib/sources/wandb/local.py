@@ -1,10 +1,11 @@
-"""Local `wandb/` folders: online run folders, offline ones, or both, into one `Sweep`.
+"""Local `wandb/` folders into one `Sweep`: each run folder read, resumed runs merged into one row.
 
 An online run folder (`run-<time>-<id>/`) holds `files/config.yaml` and `files/wandb-summary.json`
 (and, unless it was committed to git without it, `run-<id>.wandb`); an offline one
 (`offline-run-<time>-<id>/`) holds only `run-<id>.wandb`. The `.wandb` transaction log is read
-first since only it knows name, group, tags, sweep and exit state; `files/` is the fallback, and
-`logs/debug.log` the last resort for a run killed before W&B wrote any record.
+first since only it knows name, group, tags, sweep and exit state; `files/` is the fallback
+(`run_files`), and `logs/debug.log` the last resort for a run killed before W&B wrote any record
+(`debug_log`). Which folders a path means is `folders`' job.
 
 Run states: an exit record with code 0 is `finished`, another code `failed`; a `.wandb` without an
 exit record is `crashed` (it may also be a run still in progress); a run known only from `files/`
