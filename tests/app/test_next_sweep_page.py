@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.analysis.next_sweep import validate_sweep_config
 from tests.app.conftest import assert_drawn, open_page
+from tests.test_sweep_config import schema_errors
 
 
 def open_next_sweep(app: AppTest) -> AppTest:
@@ -24,6 +25,7 @@ def shown_yaml(app: AppTest) -> str:
 def shown_config(app: AppTest) -> dict:
     config = yaml.safe_load(shown_yaml(app))
     assert validate_sweep_config(config) == []
+    assert schema_errors(config) == []  # W&B's own schema, checked with jsonschema
     return config
 
 

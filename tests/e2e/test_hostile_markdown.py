@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lib.safe_text import WORD_JOINER
+from lib.ui.importance_sections import TABS
 from tests.e2e.conftest import APP_DIR, streamlit_server, wait_for_idle
 from tests.hostile_table import hostile_file_name, hostile_runs_csv
 
@@ -69,6 +70,7 @@ ACTIVE_SELECTOR = ", ".join(
 )
 PAGES = ["Load", "Parallel coordinates", "Parameter importance", "Shape of the response"]
 PAGES += ["Search history", "Next sweep", "Home"]
+IMPORTANCE_TABS = list(TABS)[1:]  # the first is open on arrival
 
 
 @pytest.fixture
@@ -154,4 +156,11 @@ def test_a_hostile_table_makes_no_link_and_fetches_nothing(
         page.wait_for_timeout(1_000)  # charts and images that would load
         assert not foreign_elements(page, host), name
         expect(main.get_by_text("Something went wrong")).to_have_count(0)
+        if name == "Parameter importance":  # its tabs draw only when opened: open each one
+            for tab in IMPORTANCE_TABS:
+                page.get_by_role("tab", name=tab).click()
+                wait_for_idle(page)
+                page.wait_for_timeout(1_000)
+                assert not foreign_elements(page, host), f"{name}: {tab}"
+                expect(main.get_by_text("Something went wrong")).to_have_count(0)
     assert requests == []

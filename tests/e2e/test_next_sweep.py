@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from lib.analysis.next_sweep import validate_sweep_config
 from tests.e2e.conftest import wait_for_idle
+from tests.test_sweep_config import schema_errors
 
 pytestmark = pytest.mark.e2e
 
@@ -47,5 +48,6 @@ def test_from_parameter_importance_to_a_downloaded_next_sweep(
     download.save_as(saved)
     config = yaml.safe_load(saved.read_text())
     assert validate_sweep_config(config) == []
+    assert schema_errors(config) == []  # W&B's own schema, checked with jsonschema
     assert config["metric"] == {"name": "val_accuracy", "goal": "maximize"}
     assert config["method"] == "bayes" and "learning_rate" in config["parameters"]
