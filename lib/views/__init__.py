@@ -1,1 +1,1 @@
-"""lib/views"""
+"""Page models: what each page shows, as plain pandas and dataclasses, with no Streamlit."""
