@@ -44,7 +44,7 @@ def main() -> None:
     first = samples[0]
     print(f"demo: {first['runs']} runs, {first['files_mb']:.2f} MB of .wandb files")
     for key, label in (
-        ("import", "import lib.sources.demo + wandb_local"),
+        ("import", "import lib.sources.demo + lib.sources.wandb.local"),
         ("cold", "load_demo(), first call"),
         ("warm", "load_demo(), second call"),
     ):

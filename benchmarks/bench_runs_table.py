@@ -23,7 +23,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from lib.sources.table import build as runs_table  # noqa: E402
+from lib.sources.table import build as table_build  # noqa: E402
 
 FIXTURE = (
     REPO
@@ -59,7 +59,7 @@ def write_files(frame: pd.DataFrame) -> tuple[Path, Path]:
 
 def timed(load: Callable[[], object], repeats: int) -> tuple[list[float], list[float]]:
     """Wall times of `load` and of the `finish_sweep` calls inside it, in milliseconds."""
-    original = runs_table.finish_sweep
+    original = table_build.finish_sweep
     finish_times: list[float] = []
 
     def finish_timed(*args: object, **kwargs: object) -> object:
@@ -68,7 +68,7 @@ def timed(load: Callable[[], object], repeats: int) -> tuple[list[float], list[f
         finish_times.append((time.perf_counter() - start) * 1000)
         return result
 
-    runs_table.finish_sweep = finish_timed  # type: ignore[assignment]
+    table_build.finish_sweep = finish_timed  # type: ignore[assignment]
     try:
         totals = []
         for _ in range(repeats):
@@ -76,7 +76,7 @@ def timed(load: Callable[[], object], repeats: int) -> tuple[list[float], list[f
             load()
             totals.append((time.perf_counter() - start) * 1000)
     finally:
-        runs_table.finish_sweep = original
+        table_build.finish_sweep = original
     return totals, finish_times
 
 
@@ -86,14 +86,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     csv_path, parquet_path = write_files(export_like_fixture(args.rows))
-    sweep = runs_table.load_runs_table(csv_path)
+    sweep = table_build.load_runs_table(csv_path)
     print(
         f"{args.rows:,} runs x {len(pd.read_csv(csv_path, nrows=1).columns)} columns: "
         f"{len(sweep.params)} params, {len(sweep.metrics)} metrics; "
         f"CSV {csv_path.stat().st_size / 1e6:.1f} MB, Parquet {parquet_path.stat().st_size / 1e6:.1f} MB"
     )
     for label, path in (("CSV", csv_path), ("Parquet", parquet_path)):
-        totals, finishes = timed(lambda p=path: runs_table.load_runs_table(p), args.repeats)
+        totals, finishes = timed(lambda p=path: table_build.load_runs_table(p), args.repeats)
         total, finish = statistics.median(totals), statistics.median(finishes)
         print(
             f"load_runs_table {label:8s} median {total:7.1f} ms (min {min(totals):.1f}, n={args.repeats}); "

@@ -44,14 +44,14 @@ sys.path.insert(0, {repo!r})
 from pathlib import Path
 mode, folder = sys.argv[1], Path(sys.argv[2])
 t0 = time.perf_counter()
-from lib.sources.wandb import run_log as wandb_file
+from lib.sources.wandb import run_log
 from lib.sources.wandb.local import load_wandb_folder
-wandb_file.record_class()
+run_log.record_class()
 t1 = time.perf_counter()
 out = {{"import": t1 - t0}}
 if mode == "bare":
     paths = sorted(folder.glob("offline-run-*/run-*.wandb"))
-    Record = wandb_file.record_class()
+    Record = run_log.record_class()
     header = struct.Struct("<IHB")
     start = time.perf_counter()
     records = 0
@@ -73,7 +73,7 @@ if mode == "bare":
     out.update(seconds=time.perf_counter() - start, records=records, files=len(paths))
 elif mode in ("load", "load_in_process"):
     if mode == "load_in_process":
-        wandb_file.PARALLEL_MIN_FILES = 10**9
+        run_log.PARALLEL_MIN_FILES = 10**9
     start = time.perf_counter()
     sweep = load_wandb_folder(folder)
     middle = time.perf_counter()
@@ -84,7 +84,7 @@ elif mode in ("load", "load_in_process"):
 elif mode == "serial":
     paths = sorted(folder.glob("offline-run-*/run-*.wandb"))
     start = time.perf_counter()
-    logs = [wandb_file._parse_file(p) for p in paths]
+    logs = [run_log._parse_file(p) for p in paths]
     out.update(seconds=time.perf_counter() - start, parsed=len(logs))
 else:  # "spawn" or "fork": the same parse split over a pool of 2 processes
     import multiprocessing
@@ -93,7 +93,7 @@ else:  # "spawn" or "fork": the same parse split over a pool of 2 processes
     start = time.perf_counter()
     context = multiprocessing.get_context(mode)
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        parts = list(pool.map(wandb_file._parse_batch, [paths[0::2], paths[1::2]]))
+        parts = list(pool.map(run_log._parse_batch, [paths[0::2], paths[1::2]]))
     out.update(seconds=time.perf_counter() - start, parsed=sum(len(p) for p in parts))
 print(json.dumps(out))
 """

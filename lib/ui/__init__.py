@@ -1,5 +1,5 @@
 """The only Streamlit-aware package in `lib`: the app frame, the session's sweep, shared widgets and
-cached analyses. The names pages use are re-exported here (`from lib import ui`)."""
+cached analyses. The names pages and the entry point use are re-exported here (`from lib import ui`)."""
 
 from lib.ui.cache import cached_importance, default_importance, importance_order
 from lib.ui.frame import page_frame, run_app

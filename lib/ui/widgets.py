@@ -1,4 +1,4 @@
-"""Widgets the pages share: the metric picker, charts, lazy tabs, and the load page's column editors."""
+"""Widgets the pages share: the metric picker, charts, lazy tabs, and the load page's column-table config."""
 
 from __future__ import annotations
 

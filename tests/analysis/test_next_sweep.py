@@ -18,12 +18,12 @@ from lib.analysis.next_sweep import (
     next_sweep_config,
     optuna_snippet,
     to_yaml,
-    validate_sweep_config,
 )
 from lib.columns import Direction
 from lib.filters import best_first_positions, kept_mask
 from lib.sweep import RUN_SWEEP, finish_sweep
-from tests.test_sweep_config import schema_errors
+from lib.sweep_config import validate_sweep_config
+from tests.sweep_config.test_sweep_config import schema_errors
 
 N_RUNS = 90
 LR_GOOD = (1e-3, 1e-2)

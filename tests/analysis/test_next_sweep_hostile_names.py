@@ -15,7 +15,6 @@ import yaml
 
 from lib.analysis.next_sweep import (
     NextSweep,
-    flat_parameter_specs,
     next_sweep_config,
     optuna_snippet,
     to_yaml,
@@ -23,6 +22,7 @@ from lib.analysis.next_sweep import (
 from lib.analysis.next_sweep.quoting import python_literal
 from lib.columns import Kind
 from lib.sweep import RUN_SWEEP, Sweep, finish_sweep
+from lib.sweep_config import flat_parameter_specs
 
 N_RUNS = 24
 PAYLOAD = "__import__('os').system('echo pwned')"

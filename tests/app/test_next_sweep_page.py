@@ -8,9 +8,9 @@ import pandas as pd
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from lib.analysis.next_sweep import validate_sweep_config
+from lib.sweep_config import validate_sweep_config
 from tests.app.conftest import assert_drawn, open_page
-from tests.test_sweep_config import schema_errors
+from tests.sweep_config.test_sweep_config import schema_errors
 
 
 def open_next_sweep(app: AppTest) -> AppTest:

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
-from lib.analysis.next_sweep import validate_sweep_config
+from lib.sweep_config import validate_sweep_config
 from tests.e2e.conftest import wait_for_idle
-from tests.test_sweep_config import schema_errors
+from tests.sweep_config.test_sweep_config import schema_errors
 
 pytestmark = pytest.mark.e2e
 

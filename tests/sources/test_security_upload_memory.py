@@ -17,7 +17,7 @@ from lib.sources.archive import load_wandb_zip
 from lib.sources.run_cache import BoundedCache
 from lib.sources.safe_load import MAX_KEYS_PER_RUN, OverBudget, load_json, load_yaml
 from lib.sources.wandb import run_files
-from lib.sources.wandb import run_log as wandb_file
+from lib.sources.wandb import run_log as log_reader
 from lib.sources.wandb.run_log import parse_run_log
 from tests.sources.hostile_zips import (
     BOMB_RUN,
@@ -29,7 +29,7 @@ from tests.sources.hostile_zips import (
     zip_bytes,
 )
 from tests.sources.offline_runs import frame_records
-from tests.sources.test_wandb_file import run_record, summary_record
+from tests.sources.wandb.test_run_log import run_record, summary_record
 
 # A process that has imported pandas and the readers maps ~1.4 GB of address space; the cap leaves
 # it ~600 MB more, far below what the bombs took (they ran into any cap given to them).
@@ -115,7 +115,7 @@ def test_json_over_budget_is_refused() -> None:
 
 
 def test_an_unpacked_upload_is_read_without_filling_the_caches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wandb_file, "RUN_LOG_CACHE", BoundedCache(100))
+    monkeypatch.setattr(log_reader, "RUN_LOG_CACHE", BoundedCache(100))
     monkeypatch.setattr(run_files, "ONLINE_CACHE", BoundedCache(100))
     offline = {
         "wandb/offline-run-20250101_000005-off00001/run-off00001.wandb": frame_records(
@@ -124,7 +124,7 @@ def test_an_unpacked_upload_is_read_without_filling_the_caches(monkeypatch: pyte
     }
     sweep = load_wandb_zip(zip_bytes({**good_run(), **offline}), name="upload.zip")
     assert set(sweep.runs.index) == {"good0001", "off00001"}
-    assert len(wandb_file.RUN_LOG_CACHE) == 0 and len(run_files.ONLINE_CACHE) == 0
+    assert len(log_reader.RUN_LOG_CACHE) == 0 and len(run_files.ONLINE_CACHE) == 0
 
 
 def test_the_cache_is_bounded_by_bytes_and_by_age() -> None:

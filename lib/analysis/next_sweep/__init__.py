@@ -45,7 +45,6 @@ from lib.analysis.next_sweep.plan import (
 from lib.analysis.next_sweep.ranges import widened_range
 from lib.analysis.next_sweep.space import original_configs, original_space
 from lib.analysis.next_sweep.sweep_yaml import DECISION_COLUMNS, LEFT_OUT, nest_parameters, to_yaml
-from lib.sweep_config import flat_parameter_specs, validate_sweep_config
 
 __all__ = [
     "DECISION_COLUMNS",
@@ -59,7 +58,6 @@ __all__ = [
     "NoKeptRunsError",
     "ParameterPlan",
     "describe_spec",
-    "flat_parameter_specs",
     "format_value",
     "level_table",
     "nest_parameters",
@@ -71,6 +69,5 @@ __all__ = [
     "plan_parameter",
     "presence_condition",
     "to_yaml",
-    "validate_sweep_config",
     "widened_range",
 ]

@@ -3,7 +3,7 @@
 The oracle is the behaviour the table replaced (an if-chain), written out here case by case: which
 error type and which words each kind of failure gets, including where the order of the rules
 decides (a 401 from a server the visitor named is still a refused key; a timeout there is not).
-`tests/sources/test_wandb_api.py` checks the same messages end to end against a stand-in server.
+`tests/sources/wandb/test_api.py` checks the same messages end to end against a stand-in server.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from lib.sources.table import (
 )
 from lib.sweep import RUN_CREATED, RUN_NAME, RUN_RUNTIME, RUN_STATE, RUN_TAGS, Sweep
 
-REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real"
 EXPORTS = REAL / "wandb_runs_csv"
 NEVRO = EXPORTS / "NevroHelios__DeepWaste-Optimization__notebooks__wandb_export.csv"
 ADAMAYA = EXPORTS / "Adamaya__cs6886w-assignment3__wandb_export.csv"

@@ -41,7 +41,7 @@ from lib.sweep import (
 )
 
 REAL_DB = (
-    Path(__file__).resolve().parents[1]
+    Path(__file__).resolve().parents[2]
     / "fixtures"
     / "real"
     / "optuna"

@@ -17,7 +17,7 @@ import pytest
 from lib.sources import SourceError, load_source
 from lib.sources.run_cache import BoundedCache
 from lib.sources.wandb import run_files
-from lib.sources.wandb import run_log as wandb_file
+from lib.sources.wandb import run_log as log_reader
 from lib.sources.wandb.debug_log import debug_log_config
 from lib.sources.wandb.folders import RunFolder
 from lib.sources.wandb.local import load_wandb_folder
@@ -47,7 +47,7 @@ from tests.sources.offline_runs import (
     standard_runs,
 )
 
-REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "wandb_dirs"
+REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real" / "wandb_dirs"
 YOGESH = REAL / "Yogesh0arya__da6401_assignment1"
 NICETEA = REAL / "nicetea17__CIFAR10-Classifier-AlexNet-and-Resnet18"
 YOGESH_RUNS = {"fi4oniwq", "w0raviok", "v7b6np1u", "a0k0ix2o", "xr9qxw69"}
@@ -394,16 +394,16 @@ def test_debug_log_config_reads_literals_without_evaluating_them(
 
 
 def test_a_warm_reload_parses_only_what_changed(monkeypatch: pytest.MonkeyPatch, offline_copy: Path) -> None:
-    monkeypatch.setattr(wandb_file, "RUN_LOG_CACHE", BoundedCache(100))
+    monkeypatch.setattr(log_reader, "RUN_LOG_CACHE", BoundedCache(100))
     calls: list[str] = []
-    real = wandb_file.parse_run_log
+    real = log_reader.parse_run_log
 
     def counting(data: bytes) -> RunLog:
         log = real(data)
         calls.append(log.run_id or "-")
         return log
 
-    monkeypatch.setattr(wandb_file, "parse_run_log", counting)
+    monkeypatch.setattr(log_reader, "parse_run_log", counting)
     first = load_wandb_folder(offline_copy)
     assert len(calls) == 8  # 8 folders: the resumed run has two
     calls.clear()

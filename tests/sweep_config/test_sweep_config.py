@@ -21,7 +21,7 @@ from lib.sources.demo import load_demo
 from lib.sweep import RUN_SWEEP, finish_sweep
 from lib.sweep_config import config_metric, metric_column, swept_parameters, validate_sweep_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "lib" / "sweep_config" / "wandb_schema" / "schema.json").read_text())
 REAL = ROOT / "tests" / "fixtures" / "real"
 REAL_SOURCES = [

@@ -62,7 +62,7 @@ from tests.sources.wandb_standin import (
     wandb_run,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 REAL_RUNS = ROOT / "tests/fixtures/real/wandb_dirs/Yogesh0arya__da6401_assignment1/wandb"
 REAL_SWEEP = "bk9z220w"
 KEY_ALICE = "alice" + "0123456789abcdef" * 3  # 53 characters, the form wandb accepts
@@ -186,7 +186,7 @@ def clean_standin(standin: WandbStandin, monkeypatch: pytest.MonkeyPatch) -> Ite
     standin.clear_requests()
     standin.missing_project_as_404 = True
     # The stand-in is the server this deployment is configured for (so messages may name it);
-    # tests/sources/test_wandb_key_hosts.py covers servers that are not.
+    # tests/sources/wandb/test_key_hosts.py covers servers that are not.
     monkeypatch.setenv("WANDB_BASE_URL", standin.url)
     # wandb-core's waits between its (capped) retries: short here so failure tests are quick.
     monkeypatch.setattr(wandb_fetch, "RETRY_WAIT_SECONDS", (1.0, 1.0))  # the shortest it honours

@@ -20,7 +20,7 @@ from wandb.proto.wandb_internal_pb2 import Record as WandbRecord
 
 from lib.sources.errors import SourceError
 from lib.sources.run_cache import BoundedCache
-from lib.sources.wandb import run_log as wandb_file
+from lib.sources.wandb import run_log as log_reader
 from lib.sources.wandb import run_log_proto
 from lib.sources.wandb.run_log import read_run_log, read_run_logs
 from lib.sources.wandb.run_log_frames import BLOCK_SIZE, HEADER, read_payloads
@@ -34,7 +34,7 @@ from tests.sources.offline_runs import (
     standard_runs,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="session")
@@ -373,20 +373,20 @@ def test_wandbs_own_record_class_is_the_fallback(monkeypatch: pytest.MonkeyPatch
 
 def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls = [0]
-    real = wandb_file.parse_run_log
+    real = log_reader.parse_run_log
 
     def counting(data: bytes) -> RunLog:
         calls[0] += 1
         return real(data)
 
-    monkeypatch.setattr(wandb_file, "parse_run_log", counting)
+    monkeypatch.setattr(log_reader, "parse_run_log", counting)
     return calls
 
 
 def test_an_unchanged_file_is_parsed_once_and_a_changed_one_again(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(wandb_file, "RUN_LOG_CACHE", BoundedCache(100))
+    monkeypatch.setattr(log_reader, "RUN_LOG_CACHE", BoundedCache(100))
     calls = count_parses(monkeypatch)
     paths = [tmp_path / f"run-{i}.wandb" for i in range(3)]
     for i, path in enumerate(paths):
@@ -423,8 +423,8 @@ def test_the_cache_forgets_the_least_recently_used_entries() -> None:
 def test_forked_workers_give_the_same_logs_in_the_same_order(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(wandb_file, "RUN_LOG_CACHE", BoundedCache(100))
-    monkeypatch.setattr(wandb_file, "_fork_workers", lambda n_files: 2)
+    monkeypatch.setattr(log_reader, "RUN_LOG_CACHE", BoundedCache(100))
+    monkeypatch.setattr(log_reader, "_fork_workers", lambda n_files: 2)
     paths = []
     for i in range(7):
         path = tmp_path / f"run-{i}.wandb"
@@ -446,14 +446,14 @@ def test_forked_workers_give_the_same_logs_in_the_same_order(
 def test_workers_are_forked_only_for_many_files_from_a_single_threaded_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(wandb_file.threading, "active_count", lambda: 1)
-    monkeypatch.setattr(wandb_file.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(wandb_file.sys, "platform", "linux")
-    many = wandb_file.PARALLEL_MIN_FILES
-    assert wandb_file._fork_workers(many - 1) == 1
-    assert wandb_file._fork_workers(many) == 2
-    monkeypatch.setattr(wandb_file.threading, "active_count", lambda: 3)  # e.g. the app server
-    assert wandb_file._fork_workers(many) == 1
-    monkeypatch.setattr(wandb_file.threading, "active_count", lambda: 1)
-    monkeypatch.setattr(wandb_file.sys, "platform", "darwin")
-    assert wandb_file._fork_workers(many) == 1
+    monkeypatch.setattr(log_reader.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(log_reader.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(log_reader.sys, "platform", "linux")
+    many = log_reader.PARALLEL_MIN_FILES
+    assert log_reader._fork_workers(many - 1) == 1
+    assert log_reader._fork_workers(many) == 2
+    monkeypatch.setattr(log_reader.threading, "active_count", lambda: 3)  # e.g. the app server
+    assert log_reader._fork_workers(many) == 1
+    monkeypatch.setattr(log_reader.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(log_reader.sys, "platform", "darwin")
+    assert log_reader._fork_workers(many) == 1
