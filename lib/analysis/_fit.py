@@ -7,13 +7,14 @@ Randomness comes only from `ForestSettings.seed` and the generator passed to `su
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
-from lib.columns import Kind
+from lib.columns import Kind, infer_kind
 from lib.values import all_parse_as_numbers, real_numbers
 
 MIN_RUNS = 8
@@ -66,3 +67,11 @@ def model_kind(runs: pd.DataFrame, param: str, kind: Kind) -> Kind:
     if kind not in (Kind.CONSTANT, Kind.IDENTIFIER):
         return kind
     return Kind.NUMERIC if all_parse_as_numbers(runs[param]) else Kind.CATEGORICAL
+
+
+def model_kinds(
+    runs: pd.DataFrame, params: Sequence[str], given: Mapping[str, Kind] | None
+) -> dict[str, Kind]:
+    """Each parameter's `model_kind`, from its given kind or, when none is given, the inferred one."""
+    known = given or {}
+    return {p: model_kind(runs, p, known.get(p) or infer_kind(runs[p], p)) for p in params}

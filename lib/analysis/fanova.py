@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
-from lib.analysis._fit import MIN_RUNS, model_kind, runs_with_metric
+from lib.analysis._fit import MIN_RUNS, model_kinds, runs_with_metric
 from lib.analysis.encoding import Design, design_matrix
 from lib.analysis.importance import trust_warnings
-from lib.columns import Kind, infer_kind
+from lib.columns import Kind
 from lib.values import MAX_LEVELS
 
 if TYPE_CHECKING:
@@ -290,20 +290,17 @@ def fanova_report(
     if n_runs < MIN_RUNS or not params:
         why = f"{n_runs} runs have a value for {metric}; fANOVA needs at least {MIN_RUNS}."
         return _empty_report(params, metric, n_runs, n_missing, why)
-    given = kinds or {}
-    model_kinds = {
-        p: model_kind(with_metric, p, given.get(p) or infer_kind(with_metric[p], p)) for p in params
-    }
+    kinds_in_model = model_kinds(with_metric, params, kinds)
     rows = _subsample_rows(n_runs, max_fit_rows, seed)
     fitted, y = with_metric.iloc[rows], y_metric[rows]
-    space = _space(design_matrix(fitted, params, model_kinds), params, model_kinds, y, seed)
+    space = _space(design_matrix(fitted, params, kinds_in_model), params, kinds_in_model, y, seed)
     forest = _fit_forest(space, y, n_trees, seed, max_depth, min_samples_leaf)
     per_tree = [tree_main_effect_shares(t.tree_, space.missing_share) for t in forest.estimators_]
     shares = np.array([s for s in per_tree if s is not None]).reshape(-1, len(params))
     r2 = float(forest.oob_score_) if np.var(y) > 0 else None
     interaction = float(np.clip(1.0 - shares.sum(axis=1), 0.0, 1.0).mean()) if len(shares) else float("nan")
     return FanovaReport(
-        table=_table(with_metric, params, model_kinds, shares),
+        table=_table(with_metric, params, kinds_in_model, shares),
         interaction_share=interaction,
         n_runs=n_runs,
         n_without_metric=n_missing,

@@ -27,12 +27,12 @@ from lib.analysis._fit import (
     MIN_RUNS,
     ForestSettings,
     forest_for,
-    model_kind,
+    model_kinds,
     runs_with_metric,
     subsample_rows,
 )
 from lib.analysis.encoding import Design, design_matrix
-from lib.columns import Kind, infer_kind
+from lib.columns import Kind
 from lib.values import category_labels, numeric_values, parsed_numbers
 
 PREDICT_BATCH_ROWS = 200_000
@@ -277,11 +277,10 @@ def importance_report(
     n_missing = len(runs) - len(used)
     if len(used) < MIN_RUNS or not params:
         return _empty_report(params, metric, method, settings, len(used), n_missing)
-    inferred = kinds or {}
-    model_kinds = {p: model_kind(used, p, inferred.get(p) or infer_kind(used[p], p)) for p in params}
-    design = design_matrix(used, params, model_kinds)
+    kinds_in_model = model_kinds(used, params, kinds)
+    design = design_matrix(used, params, kinds_in_model)
     evaluation = EVALUATORS[method](design, y, settings)
-    table = _importance_table(used, params, model_kinds, y, evaluation)
+    table = _importance_table(used, params, kinds_in_model, y, evaluation)
     warnings = trust_warnings(len(used), len(params), evaluation.r2, evaluation.r2_kind)
     return ImportanceReport(
         table, metric, method, settings, len(used), n_missing, evaluation.r2, evaluation.r2_kind, warnings

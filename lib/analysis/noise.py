@@ -36,12 +36,12 @@ from lib.analysis._fit import (
     MIN_RUNS,
     ForestSettings,
     forest_for,
-    model_kind,
+    model_kinds,
     runs_with_metric,
     subsample_rows,
 )
 from lib.analysis.encoding import design_matrix
-from lib.columns import Direction, Kind, infer_kind, is_numeric_column, name_tokens
+from lib.columns import Direction, Kind, is_numeric_column, name_tokens
 from lib.sweep import Sweep
 from lib.values import MISSING_LEVEL, cell_texts, compact_number, parsed_numbers, real_numbers
 
@@ -318,9 +318,8 @@ def effect_sizes(
     if len(used) < MIN_RUNS or not names:
         why = f"needs at least {MIN_RUNS} runs with {metric}"
         return pd.DataFrame({"parameter": names, "effect": np.nan, "how": why}, columns=EFFECT_COLUMNS)
-    given = kinds or {}
-    model_kinds = {p: model_kind(used, p, given.get(p) or infer_kind(used[p], p)) for p in names}
-    design = design_matrix(used, names, model_kinds)
+    kinds_in_model = model_kinds(used, names, kinds)
+    design = design_matrix(used, names, kinds_in_model)
     rng = np.random.default_rng(settings.seed)
     fit_rows = subsample_rows(len(used), MAX_FIT_ROWS, rng)
     forest = forest_for(settings, len(fit_rows)).fit(design.matrix[fit_rows], y[fit_rows])

@@ -18,11 +18,11 @@ from lib.analysis._fit import (
     MIN_RUNS,
     ForestSettings,
     forest_for,
-    model_kind,
+    model_kinds,
     runs_with_metric,
     subsample_rows,
 )
-from lib.columns import Kind, infer_kind
+from lib.columns import Kind
 from lib.values import (
     FALSE_LEVEL,
     MISSING_LEVEL,
@@ -118,11 +118,10 @@ def fit_response_model(
         raise ValueError(
             f"{len(used)} runs have a value for {metric}; the response needs at least {MIN_RUNS}."
         )
-    given = kinds or {}
-    model_kinds = {p: model_kind(used, p, given.get(p) or infer_kind(used[p], p)) for p in params}
+    kinds_in_model = model_kinds(used, params, kinds)
     columns, levels = [], {}
     for param in params:
-        values, param_levels = _model_column(used[param], model_kinds[param])
+        values, param_levels = _model_column(used[param], kinds_in_model[param])
         columns.append(values)
         if param_levels is not None:
             levels[param] = param_levels
@@ -133,7 +132,7 @@ def fit_response_model(
     forest.set_params(n_jobs=1)
     r2 = float(forest.oob_score_) if np.var(y[rows]) > 0 else None
     return ResponseModel(
-        forest, matrix, list(params), model_kinds, levels, y, len(runs) - len(used), r2, settings.seed
+        forest, matrix, list(params), kinds_in_model, levels, y, len(runs) - len(used), r2, settings.seed
     )
 
 
