@@ -17,6 +17,8 @@ LOADED_KEY = "sweep.loaded"
 GENERATION_KEY = "sweep.generation"
 CHOICES_KEY = "sweep.choices"
 CHOICES_VERSION_KEY = "sweep.choices_version"
+REFERENCE_KEY = "sweep.reference"
+DEMO_REFERENCE = "demo"
 
 log = logging.getLogger("sweepscope")
 
@@ -40,11 +42,22 @@ def loaded_sweep() -> Sweep:
     return sweep
 
 
-def set_loaded_sweep(sweep: Sweep) -> None:
-    """Make `sweep` the session's sweep, with fresh widgets and no choices carried over."""
+def set_loaded_sweep(sweep: Sweep, reference: str | None = None) -> None:
+    """Make `sweep` the session's sweep, with fresh widgets and no choices carried over.
+
+    `reference` says how a link can reopen it (`lib.ui.links`); None when it cannot."""
     st.session_state[LOADED_KEY] = sweep
+    st.session_state[REFERENCE_KEY] = reference
     st.session_state[GENERATION_KEY] = load_generation() + 1
     set_choices(Choices())
+
+
+def loaded_reference() -> str | None:
+    """How a link reopens the session's sweep: the demo until another is loaded, None if it cannot."""
+    if LOADED_KEY not in st.session_state:
+        return DEMO_REFERENCE
+    reference: str | None = st.session_state.get(REFERENCE_KEY, DEMO_REFERENCE)
+    return reference
 
 
 def load_generation() -> int:
@@ -67,8 +80,9 @@ def current_sweep() -> Sweep:
     return apply_choices(loaded_sweep(), current_choices())
 
 
-def load_into_session(loader: Callable[[], Sweep], what: str) -> bool:
-    """Run a loader; on success make its sweep current, on failure say why. Returns success."""
+def load_into_session(loader: Callable[[], Sweep], what: str, reference: str | None = None) -> bool:
+    """Run a loader; on success make its sweep current (reopened by `reference`), on failure say
+    why. Returns success."""
     try:
         with st.spinner(f"Reading {md(what)}…"):
             sweep = loader()
@@ -83,7 +97,7 @@ def load_into_session(loader: Callable[[], Sweep], what: str) -> bool:
             icon=":material/error:",
         )
         return False
-    set_loaded_sweep(sweep)
+    set_loaded_sweep(sweep, reference)
     return True
 
 
