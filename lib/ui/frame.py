@@ -16,12 +16,14 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from lib.safe_text import md
+from lib.ui.links import link_notice, open_linked_source
 from lib.ui.session import current_sweep
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
 
 log = logging.getLogger("sweepscope")
-_frame = threading.local()  # one script run per thread: marks runs already inside the frame
+# One script run per thread: marks runs already inside the frame, and holds the sidebar's banner slot.
+_frame = threading.local()
 
 
 def _page(file: str, title: str, icon: str, *, default: bool = False) -> StreamlitPage:
@@ -45,15 +47,23 @@ def navigation() -> dict[str, list[StreamlitPage]]:
 
 
 def run_app() -> None:
-    """The whole app: page config, navigation, the shared sidebar, and the chosen page."""
+    """The whole app: page config, navigation, the linked sweep, the shared sidebar, the chosen page."""
     st.set_page_config(page_title="Sweepscope", page_icon=":material/insights:", layout="wide")
     page = st.navigation(navigation())
-    _sidebar_banner()
+    open_linked_source()
+    _frame.banner = st.sidebar.empty()
+    show_current_sweep()
+    link_notice()
     _frame.active = True
+    page_ran = False
     try:
         _run_guarded(page)
+        page_ran = True
     finally:
         _frame.active = False
+        if page_ran:  # after st.stop() or st.rerun() nothing more can be drawn
+            show_current_sweep()
+        _frame.banner = None
 
 
 def page_frame() -> None:
@@ -76,9 +86,14 @@ def _run_guarded(page: StreamlitPage) -> None:
         )
 
 
-def _sidebar_banner() -> None:
+def show_current_sweep() -> None:
+    """Draw (or redraw) the sidebar's current sweep. The frame draws it before the page and again
+    after it; a load calls it at once, so even a page that stops afterwards names the new sweep."""
+    slot = getattr(_frame, "banner", None)
+    if slot is None:
+        return
     sweep = current_sweep()
-    with st.sidebar:
+    with slot.container():
         st.caption("Current sweep")
         st.markdown(f"**{md(sweep.source) if sweep.source else 'Unnamed sweep'}**")
         st.caption(

@@ -1,5 +1,9 @@
 """The load page's source panels: one function per way in, each ending in `load_into_session`.
 
+Each load passes the reference a link uses to reopen the sweep (`lib.ui.references`): the demo, a
+path below the allowed folders, an Optuna URL without credentials, a W&B project or sweep; an upload
+gets an `upload:` reference that only names the file. After a load the sidebar is redrawn at once.
+
 The W&B key is the one typed in the page's password field (this browser session only), or for the
 configured W&B server only, the app's secrets or the environment (`lib.sources.wandb.hosts`).
 Fetched sweeps are cached on the key's digest, never the key (`lib.sources.wandb.cache`).
@@ -38,11 +42,20 @@ from lib.sources.wandb.hosts import KeyChoice, choose_key, configured_base_url, 
 from lib.sources.wandb.snapshot import fetched_at, snapshot_bytes
 from lib.sources.wandb.spec import WandbSpec, parse_wandb_spec
 from lib.sweep import Sweep
-from lib.ui.session import load_into_session, secrets_mapping, set_loaded_sweep
+from lib.ui.frame import show_current_sweep
+from lib.ui.references import (
+    optuna_reference,
+    path_reference,
+    private_reference,
+    upload_reference,
+    wandb_reference,
+)
+from lib.ui.session import DEMO_REFERENCE, load_into_session, secrets_mapping, set_loaded_sweep
 
 log = logging.getLogger("sweepscope")
 
 PARTIAL_KEY = "load.wandb.partial"
+PARTIAL_SPEC_KEY = "load.wandb.partial_spec"
 WANDB_SPEC_KEY = "load.wandb.loaded_spec"
 FETCH_TTL_SECONDS = 15 * 60
 # One store per server process, shared by its sessions; an entry is reachable only with its key.
@@ -52,7 +65,7 @@ FETCHED = FetchedSweeps(ttl_seconds=FETCH_TTL_SECONDS, max_entries=16, max_bytes
 def demo_panel() -> None:
     st.caption("A real scikit-learn sweep shipped with Sweepscope: no account, no network.")
     if st.button("Load the demo", type="primary"):
-        load_into_session(lambda: load_source("demo"), "the demo sweep")
+        _load(lambda: load_source("demo"), "the demo sweep", DEMO_REFERENCE)
 
 
 def path_panel() -> None:
@@ -63,7 +76,11 @@ def path_panel() -> None:
     )
     text = st.text_input("Path", placeholder="wandb  or  exports/runs.csv", key="load.path")
     if st.button("Load path", type="primary", disabled=not text):
-        load_into_session(lambda: load_source(resolve_allowed(text, roots), allowed_roots=roots), text)
+        _load(
+            lambda: load_source(resolve_allowed(text, roots), allowed_roots=roots),
+            text,
+            _path_link(text, roots),
+        )
 
 
 def table_upload_panel() -> None:
@@ -73,14 +90,34 @@ def table_upload_panel() -> None:
     )
     upload = st.file_uploader("Runs table", type=["csv", "tsv", "txt", "parquet", "pq"], key="load.table")
     if upload is not None and st.button("Load table", type="primary"):
-        load_into_session(lambda: load_upload(upload.getvalue(), upload.name), upload.name)
+        _load(lambda: load_upload(upload.getvalue(), upload.name), upload.name, upload_reference(upload.name))
 
 
 def zip_upload_panel() -> None:
     st.caption("Zip your wandb/ folder (online and offline runs) and upload it; nothing in it is executed.")
     upload = st.file_uploader("Zipped wandb/ folder", type=["zip"], key="load.zip")
     if upload is not None and st.button("Load zip", type="primary"):
-        load_into_session(lambda: load_wandb_zip(upload.getvalue(), name=upload.name), upload.name)
+        _load(
+            lambda: load_wandb_zip(upload.getvalue(), name=upload.name),
+            upload.name,
+            upload_reference(upload.name),
+        )
+
+
+def _load(loader: Callable[[], Sweep], what: str, reference: str | None) -> bool:
+    """`load_into_session`, then the sidebar names the new sweep in this same run."""
+    if not load_into_session(loader, what, reference):
+        return False
+    show_current_sweep()
+    return True
+
+
+def _path_link(text: str, roots: list[Path]) -> str | None:
+    """The reference of a typed path; None when it is refused (the load then says why)."""
+    try:
+        return path_reference(resolve_allowed(text, roots), roots)
+    except SourceError:
+        return None
 
 
 # ---------------------------------------------------------------------------------------------- W&B
@@ -136,8 +173,13 @@ def _fetch_into_session(text: str, field: str, *, fresh: bool) -> None:
     if choice is None:
         return
     st.session_state.pop(PARTIAL_KEY, None)
-    if load_into_session(lambda: _fetch_with_progress(spec, choice.key, fresh=fresh), spec.label):
+    st.session_state[PARTIAL_SPEC_KEY] = spec
+    if _load(lambda: fetch_with_progress(spec, choice.key, fresh=fresh), spec.label, _wandb_link(spec)):
         st.session_state[WANDB_SPEC_KEY] = spec
+
+
+def _wandb_link(spec: WandbSpec) -> str:
+    return wandb_reference(spec) or private_reference(f"W&B {spec.label}")
 
 
 def _key_choice(spec: WandbSpec, field: str) -> KeyChoice | None:
@@ -167,7 +209,7 @@ def _parsed_spec(text: str) -> WandbSpec | None:
     return spec
 
 
-def _fetch_with_progress(spec: WandbSpec, key: str, *, fresh: bool) -> Sweep:
+def fetch_with_progress(spec: WandbSpec, key: str, *, fresh: bool) -> Sweep:
     """A cached copy unless `fresh`; else a fetch drawing its progress bar, then cached."""
     digest = credential_digest(key)
     cached = None if fresh else FETCHED.get(spec, digest)
@@ -197,10 +239,13 @@ def _offer_partial_fetch() -> None:
     label = f"Use the {len(partial.runs):,} runs that arrived (marked incomplete)"
     if st.button(label, key="load.wandb.use_partial"):
         note = "Incomplete: W&B stopped answering before every run arrived (see what was not loaded)."
+        spec: WandbSpec | None = st.session_state.get(PARTIAL_SPEC_KEY)
         set_loaded_sweep(
-            partial.replace(notes=[*partial.notes, note], source=f"{partial.source} (incomplete)")
+            partial.replace(notes=[*partial.notes, note], source=f"{partial.source} (incomplete)"),
+            _wandb_link(spec) if spec is not None else None,
         )
         st.session_state.pop(PARTIAL_KEY, None)
+        show_current_sweep()
 
 
 def fetched_data_facts(sweep: Sweep) -> None:
@@ -253,7 +298,11 @@ def _optuna_url_panel() -> None:
     studies = _listed_or_error(lambda: _studies_at(url)) if url else None
     study = _study_picker(studies)
     if study is not None and st.button("Load study", type="primary"):
-        load_into_session(lambda: load_optuna_study(url, study.name), f"the study {study.name!r}")
+        _load(
+            lambda: load_optuna_study(url, study.name),
+            f"the study {study.name!r}",
+            optuna_reference(url, study.name, roots),
+        )
 
 
 def _optuna_upload_panel() -> None:
@@ -264,8 +313,10 @@ def _optuna_upload_panel() -> None:
     studies = _listed_or_error(lambda: _studies_in_upload(data, upload.name))
     study = _study_picker(studies)
     if study is not None and st.button("Load study", type="primary"):
-        load_into_session(
-            lambda: load_optuna_bytes(data, upload.name, study.name), f"the study {study.name!r}"
+        _load(
+            lambda: load_optuna_bytes(data, upload.name, study.name),
+            f"the study {study.name!r}",
+            upload_reference(upload.name),
         )
 
 
