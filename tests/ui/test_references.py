@@ -128,8 +128,10 @@ def test_every_text_reads_as_some_reference(text: str, kind: str) -> None:
 def test_only_the_demo_paths_optuna_and_wandb_are_reopenable() -> None:
     reopenable = {
         text: parse_reference(text).reopenable
-        for text in ["demo", "path:a.csv", "optuna:sqlite:///a.db#s", "wandb:a/b", "upload:a.csv"]
-        + [private_reference("x"), "unlinked", "a.csv"]
+        for text in [
+            *["demo", "path:a.csv", "optuna:sqlite:///a.db#s", "wandb:a/b"],
+            *["upload:a.csv", private_reference("x"), "unlinked", "a.csv"],
+        ]
     }
     assert [text for text, yes in reopenable.items() if yes] == [
         "demo",
