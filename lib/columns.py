@@ -91,6 +91,7 @@ _MINIMIZE_TOKENS = frozenset(
         "distance",
         "divergence",
         "kl",
+        "rank",  # mean rank of the right answer: lower is better
     }
 )
 _MAXIMIZE_TOKENS = frozenset(
@@ -123,6 +124,11 @@ _MAXIMIZE_TOKENS = frozenset(
         "throughput",
         "mcc",
         "kappa",
+        "mrr",
+        "hit",
+        "hits",
+        "ndcg",
+        "auprc",
     }
 )
 _TOKEN_SPLIT = re.compile(r"[^0-9a-z]+")

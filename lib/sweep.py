@@ -21,7 +21,17 @@ from lib.columns import (
     is_bookkeeping_key,
     is_numeric_column,
 )
-from lib.sweep_config import first_config_metric
+from lib.roles import (
+    CONFIG,
+    SUMMARY,
+    Evidence,
+    OpeningMetric,
+    SweepConfigFacts,
+    choose_opening_metric,
+    decide_roles,
+)
+from lib.roles.rules import aside_reason
+from lib.sweep_config import first_config_metric, metric_column, swept_parameters
 from lib.values import parsed_numbers
 
 # Run fields every source fills where it knows them. Prefixed so they never collide with a
@@ -69,6 +79,9 @@ class Sweep:
 
     `runs` is indexed by run id; `params` and `metrics` name columns of it; `kinds` says how each
     of those columns is read; `directions` says whether each metric is minimized or maximized.
+    `reasons` gives, for every column but the run fields, why it has its role ("metric: name says
+    so", "bookkeeping: step counter"); `primary_metric` is the metric the sweep opens on and
+    `primary_reason` why ("the sweep config's metric", "validation accuracy, logged by all 5 runs").
     """
 
     runs: pd.DataFrame
@@ -81,6 +94,8 @@ class Sweep:
     primary_metric: str | None = None
     sweep_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+    primary_reason: str | None = None
 
     @property
     def meta_columns(self) -> list[str]:
@@ -110,9 +125,11 @@ class Sweep:
 
     @property
     def default_metric(self) -> str | None:
+        """The metric the app opens on: `primary_metric`, or the scored choice when it is not a metric."""
         if self.primary_metric in self.metrics:
             return self.primary_metric
-        return self.metrics[0] if self.metrics else None
+        chosen = choose_opening_metric(self.runs, self.metrics, self.params).metric
+        return chosen if chosen is not None else (self.metrics[0] if self.metrics else None)
 
     def kind(self, column: str) -> Kind:
         return self.kinds.get(column) or infer_kind(self.runs[column], column)
@@ -176,7 +193,10 @@ def sweep_from_records(
     skipped: Iterable[tuple[str, str]] = (),
     sweep_configs: Mapping[str, dict[str, Any]] | None = None,
 ) -> Sweep:
-    """Turn runs as read into a `Sweep`: config keys are parameters, numeric summaries metrics."""
+    """Turn runs as read into a `Sweep`: config keys are parameters, numeric summaries metrics.
+
+    Config and summary are strong evidence here; the role rules still set aside step counters,
+    learning rates, constants and echoes of config keys logged into the summary."""
     ids: list[str] = []
     metas, configs, summaries = [], [], []
     for record in records:
@@ -197,17 +217,16 @@ def sweep_from_records(
     frame = pd.DataFrame.from_records(rows, columns=columns, index=pd.Index(ids, name="run_id"))
     frame = frame.dropna(axis="columns", how="all")
     frame[RUN_STATE] = frame[RUN_STATE].fillna(UNKNOWN) if RUN_STATE in frame else UNKNOWN
-    metric_cols = [
-        renamed[c] for c in summary_cols if renamed[c] in frame and is_numeric_column(frame[renamed[c]])
-    ]
+    logged = [renamed[c] for c in summary_cols if renamed[c] in frame]
     params = [c for c in param_cols if c in frame]
     return finish_sweep(
         frame,
         params=params,
-        metrics=metric_cols,
+        metrics=[c for c in logged if is_numeric_column(frame[c])],
         source=source,
         skipped=list(skipped),
         sweep_configs=dict(sweep_configs or {}),
+        evidence={**dict.fromkeys(params, CONFIG), **dict.fromkeys(logged, SUMMARY)},
     )
 
 
@@ -216,6 +235,17 @@ def _clean_metric_column(values: pd.Series) -> tuple[pd.Series, int]:
     numbers = parsed_numbers(values).astype(float)
     infinite = np.isinf(numbers.to_numpy())
     return numbers.mask(infinite), int(infinite.sum())
+
+
+def _config_facts(
+    frame: pd.DataFrame, columns: list[str], sweep_configs: Mapping[str, dict[str, Any]]
+) -> SweepConfigFacts:
+    """The column holding the first config's metric, and every parameter the configs sweep."""
+    named = first_config_metric(sweep_configs)
+    numeric = [c for c in columns if is_numeric_column(frame[c])]
+    metric = metric_column(named.name, numeric, named.goal) if named else None
+    swept = {p for config in sweep_configs.values() for p in swept_parameters(config)}
+    return SweepConfigFacts(metric=metric, parameters=frozenset(swept) - {metric})
 
 
 def finish_sweep(
@@ -228,29 +258,55 @@ def finish_sweep(
     sweep_configs: dict[str, dict[str, Any]] | None = None,
     primary_metric: str | None = None,
     directions: Mapping[str, Direction] | None = None,
+    evidence: Mapping[str, Evidence] | None = None,
+    set_aside: Mapping[str, str] | None = None,
+    primary_reason: str | None = None,
 ) -> Sweep:
-    """Shared last step of every source: clean metrics, infer kinds and directions."""
+    """Shared last step of every source: decide roles, clean metrics, infer kinds and directions.
+
+    `params` and `metrics` are the source's reading; `evidence` says how sure it is of each column
+    (default: the caller is sure). `set_aside` gives reasons for columns kept out of both."""
     frame = frame.copy()
-    notes: list[str] = []
-    for metric in metrics:
-        frame[metric], n_inf = _clean_metric_column(frame[metric])
-        if n_inf:
-            notes.append(f"{metric}: {n_inf} run(s) had an infinite value, treated as missing.")
     sweep_configs = sweep_configs or {}
+    given = {**dict.fromkeys(params, CONFIG), **dict.fromkeys(metrics, SUMMARY), **(evidence or {})}
+    columns = [c for c in dict.fromkeys([*params, *metrics, *given]) if c in frame and c not in META_COLUMNS]
+    facts = _config_facts(frame, columns, sweep_configs)
+    roles = decide_roles(frame, columns, given, config=facts)
+    params, metrics = roles.params, roles.metrics
     named = first_config_metric(sweep_configs)
     config_goal = named.goal if named else None
-    primary = primary_metric or (named.name if named else None)
+    primary = primary_metric or facts.metric or (named.name if named else None)
     if (
         primary is not None
         and primary not in metrics
         and primary in frame
         and is_numeric_column(frame[primary])
     ):
+        params = [p for p in params if p != primary]
         metrics = [*metrics, primary]
+        roles.reasons[primary] = "metric: the metric the source names"
+    notes: list[str] = list(roles.notes)
+    for metric in metrics:
+        frame[metric], n_inf = _clean_metric_column(frame[metric])
+        if n_inf:
+            notes.append(f"{metric}: {n_inf} run(s) had an infinite value, treated as missing.")
+    if roles.fallback_metric is not None and primary not in metrics:
+        primary, primary_reason = roles.fallback_metric, "no column is named like a metric"
+        notes.append(
+            f"No column is named like a metric (loss, accuracy, val_..., ...), so the last numeric "
+            f"column, {primary!r}, is taken as the metric. Change it on the Load page if that is wrong."
+        )
     chosen_directions = {m: guess_direction(m) for m in metrics}
     chosen_directions.update(directions or {})
-    if primary in chosen_directions and config_goal is not None:
+    if primary in chosen_directions and config_goal is not None and primary == facts.metric:
         chosen_directions[primary] = config_goal
+    opening = choose_opening_metric(frame, metrics, params, config_metric=primary)
+    if (
+        opening.metric is not None
+        and opening.metric == primary
+        and (primary_reason or primary != facts.metric)
+    ):
+        opening = OpeningMetric(primary, primary_reason or "the metric the source names")
     kinds = {col: infer_kind(frame[col], col) for col in [*params, *metrics]}
     return Sweep(
         runs=frame,
@@ -260,7 +316,20 @@ def finish_sweep(
         source=source,
         kinds=kinds,
         directions=chosen_directions,
-        primary_metric=primary if primary in metrics else None,
+        primary_metric=opening.metric,
         sweep_configs=dict(sweep_configs),
         notes=notes,
+        reasons=_all_reasons(frame, roles.reasons, set_aside or {}),
+        primary_reason=opening.reason,
     )
+
+
+def _all_reasons(
+    frame: pd.DataFrame, decided: Mapping[str, str], set_aside: Mapping[str, str]
+) -> dict[str, str]:
+    """A reason for every column but the run fields, in column order."""
+    return {
+        str(c): decided.get(c) or set_aside.get(c) or aside_reason(str(c))
+        for c in frame.columns
+        if c not in META_COLUMNS
+    }

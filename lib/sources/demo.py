@@ -36,12 +36,14 @@ def load_demo() -> Sweep:
             "repository, or make it again with `python scripts/make_demo_sweep.py`."
         )
     sweep = load_wandb_folder(folder)
+    chosen = PRIMARY_METRIC in sweep.metrics
     return sweep.replace(
         source=(
             f"Demo: an MLP on scikit-learn's digits, two random searches and seed repeats "
             f"({len(sweep.runs)} runs)"
         ),
-        primary_metric=PRIMARY_METRIC if PRIMARY_METRIC in sweep.metrics else sweep.primary_metric,
+        primary_metric=PRIMARY_METRIC if chosen else sweep.primary_metric,
+        primary_reason="the metric the demo's sweeps optimized" if chosen else sweep.primary_reason,
         directions={**sweep.directions, **{m: d for m, d in DIRECTIONS.items() if m in sweep.metrics}},
         sweep_configs={**demo_sweep_configs(), **sweep.sweep_configs},
     )

@@ -37,12 +37,24 @@ def study_sweep(study: Study, trials: list[Trial], params: Params, label: str) -
         skipped=_skipped(params),
         sweep_configs={study.name: _sweep_config(study, objectives, directions, params)},
         primary_metric=objectives[0] if objectives[0] in kept_metrics else None,
+        primary_reason="the study's objective",
         directions={m: d for m, d in directions.items() if m in kept_metrics},
+        set_aside=_set_aside_reasons(frame),
     )
     kinds = {p: Kind.LOG for p in params.log_scaled if sweep.kinds.get(p) in NUMERIC_KINDS}
     return sweep.replace(
         kinds={**sweep.kinds, **kinds}, notes=[*sweep.notes, *_notes(trials, metrics, kept_metrics)]
     )
+
+
+def _set_aside_reasons(frame: pd.DataFrame) -> dict[str, str]:
+    reasons = {LAST_INTERMEDIATE_STEP: "bookkeeping: the step of each trial's last report"}
+    reasons |= {
+        str(c): "bookkeeping: a user attribute of the trial"
+        for c in frame.columns
+        if str(c).startswith(USER_ATTRS_PREFIX)
+    }
+    return reasons
 
 
 def _trials_frame(

@@ -12,10 +12,11 @@ A W&B line-plot export (one column per run and metric over steps) is refused: it
 `read.py` and `cells.py` read the bytes, `run_fields.py` the run fields, `build.py` makes the Sweep.
 """
 
+from lib.roles import looks_hand_typed, looks_like_metric_name
 from lib.sources.table.build import load_runs_table, load_runs_table_bytes, sweep_from_raw_table, unflatten
 from lib.sources.table.cells import parse_literal
 from lib.sources.table.read import RawTable, read_raw_table
-from lib.sources.table.shape import TableShape, looks_hand_typed, looks_like_metric_name
+from lib.sources.table.shape import TableShape
 
 __all__ = [
     "RawTable",

@@ -14,7 +14,14 @@ from lib.sources.table.cells import parse_literal
 from lib.sources.table.dict_columns import has_dict_columns, sweep_from_dict_columns
 from lib.sources.table.read import RawTable, free_name, read_raw_table
 from lib.sources.table.run_fields import drop_repeated_runs, meta_values, run_index
-from lib.sources.table.shape import ColumnRoles, column_roles, is_line_plot_export, table_shape
+from lib.sources.table.shape import (
+    WANDB_RUN_FIELDS,
+    ColumnRoles,
+    TableShape,
+    column_roles,
+    is_line_plot_export,
+    table_shape,
+)
 from lib.sweep import RUN_STATE, RUN_SWEEP, UNKNOWN, Sweep, finish_sweep
 
 
@@ -68,10 +75,22 @@ def sweep_from_raw_table(raw: RawTable, name: str) -> Sweep:
         source=f"{name} ({shape.value}, {len(runs)} runs)",
         skipped=[*raw.skipped, *skipped],
         sweep_configs=sweep_configs,
-        primary_metric=roles.renames.get(roles.primary_metric or "", None),
+        evidence={roles.renames[c]: e for c, e in roles.evidence.items() if c in roles.renames},
+        set_aside=_set_aside_reasons(roles, shape),
     )
     notes = [*raw.notes, *roles.notes, *([index_note] if index_note else []), *sweep.notes]
     return sweep.replace(notes=notes)
+
+
+def _set_aside_reasons(roles: ColumnRoles, shape: TableShape) -> dict[str, str]:
+    """Why the run fields a table keeps aside (`ID`, `Notes`, `End Time`) are bookkeeping."""
+    kept = [c for c in roles.others if c in roles.renames]
+    field = "a W&B run field" if shape is TableShape.WANDB_EXPORT else "a run field"
+    return {
+        roles.renames[c]: f"bookkeeping: {field}"
+        for c in kept
+        if c in WANDB_RUN_FIELDS or c == roles.id_column
+    }
 
 
 def _runs_frame(frame: pd.DataFrame, roles: ColumnRoles, index: pd.Index) -> pd.DataFrame:

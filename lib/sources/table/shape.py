@@ -1,7 +1,9 @@
-"""What a runs table's columns are: its shape (W&B UI export, API table, any table) and each column's role.
+"""What a runs table's columns are: its shape (W&B UI export, API table, any table) and each column's origin.
 
 Roles: run metadata (name, state, created, ...), the run id, a copied sweep config, parameters
-(config), metrics (summary) and the rest (bookkeeping, unnamed, ids kept aside).
+(config), metrics (summary) and the rest (bookkeeping, unnamed, ids kept aside). How sure the table
+is of config vs summary is passed on as `Evidence` (strong for `config.`/`summary.` columns, a
+weak order hint in a W&B UI export, none in a tidy table); `lib.roles` makes the final call.
 """
 
 from __future__ import annotations
@@ -10,15 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import numpy as np
 import pandas as pd
 
-from lib.columns import is_bookkeeping_key, is_numeric_column, name_tokens
+from lib.columns import is_bookkeeping_key, is_numeric_column
+from lib.roles import (
+    BY_NAME_ONLY,
+    CONFIG,
+    CONFIG_BY_ORDER,
+    SUMMARY,
+    SUMMARY_BY_ORDER,
+    Evidence,
+    looks_like_metric_name,
+)
 from lib.sweep import RUN_CREATED, RUN_GROUP, RUN_NAME, RUN_RUNTIME, RUN_STATE, RUN_SWEEP, RUN_TAGS
 from lib.sweep_config import EXPORTED_KEY_PREFIXES, EXPORTED_KEYS
-from lib.values import real_numbers
-
-HAND_TYPED_DIGITS = 3
 
 # W&B's run fields in its UI export, and the meta column each one fills (None: kept aside).
 WANDB_RUN_FIELDS: dict[str, str | None] = {
@@ -62,26 +69,6 @@ META_ALIASES = {
 ID_ALIASES = ("id", "run_id", "run id", "runid")
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-METRIC_TOKENS = _words(
-    "loss acc accuracy f1 auc auroc auprc precision recall mse mae rmse nll perplexity ppl "
-    "error err bleu rouge iou miou dice psnr ssim reward return returns score fid wer cer r2 "
-    "mcc top1 top5 map elbo epoch step runtime"
-)
-EVALUATION_PREFIXES = frozenset(
-    {"train", "training", "val", "valid", "validation", "eval", "evaluation", "test", "dev", "best", "final"}
-)
-# A name ending in one of these is a setting even when it mentions a metric (`loss_weight`).
-SETTING_TAILS = _words(
-    "weight weights scale coef coeff coefficient lambda threshold thresh size interval freq "
-    "frequency every type patience clip decay steps iters warmup fn function mode split "
-    "fraction frac ratio dir path"
-)
-
-
 class TableShape(StrEnum):
     WANDB_EXPORT = "W&B runs-table export"
     WANDB_API = "W&B API table"
@@ -99,7 +86,7 @@ class ColumnRoles:
     metrics: list[str] = field(default_factory=list)
     others: list[str] = field(default_factory=list)
     renames: dict[str, str] = field(default_factory=dict)
-    primary_metric: str | None = None
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # by source column
     notes: list[str] = field(default_factory=list)
 
 
@@ -144,7 +131,6 @@ def column_roles(frame: pd.DataFrame, shape: TableShape) -> ColumnRoles:
         _assign_api_columns(frame, candidates, roles)
     else:
         _assign_tidy_columns(frame, candidates, roles)
-    _fall_back_to_last_numeric_metric(frame, roles)
     return roles
 
 
@@ -160,30 +146,6 @@ def aliased_meta(columns: Sequence[str]) -> dict[str, str]:
 
 def aliased_id_column(columns: Sequence[str]) -> str | None:
     return next((c for c in columns if c.lower() in ID_ALIASES), None)
-
-
-def looks_like_metric_name(name: str) -> bool:
-    """`val_loss`, `train/acc`, `f1`, `epoch`: yes. `loss_weight`, `train_batch_size`, `lr`: no."""
-    tokens = name_tokens(name)
-    if not tokens or tokens[-1] in SETTING_TAILS:
-        return False
-    if len(tokens) > 1 and tokens[0] in EVALUATION_PREFIXES:
-        return True
-    return "/" in name or any(t in METRIC_TOKENS for t in tokens)
-
-
-def looks_hand_typed(values: pd.Series) -> bool:
-    """Varied, not all whole, and every value short (0.2, 1e-4): typed by a person, not measured."""
-    numbers = real_numbers(values)
-    distinct = np.unique(numbers[~np.isnan(numbers)])
-    if len(distinct) < 2 or np.all(distinct == np.round(distinct)):
-        return False
-    return all(_significant_digits(v) <= HAND_TYPED_DIGITS for v in distinct)
-
-
-def _significant_digits(value: float) -> int:
-    mantissa = repr(float(value)).split("e")[0].lstrip("-").replace(".", "")
-    return len(mantissa.strip("0"))
 
 
 def _sweep_key_columns(candidates: Sequence[str]) -> list[str]:
@@ -218,9 +180,17 @@ def _assign_export_columns(frame: pd.DataFrame, candidates: list[str], roles: Co
         _assign_tidy_columns(frame, candidates, roles)
         return
     for column in candidates[:border]:
-        (roles.others if _is_set_aside(column) else roles.params).append(column)
+        _assign_by_order(column, roles.params, CONFIG_BY_ORDER, roles)
     for column in candidates[border:]:
-        _assign_summary_column(frame[column], column, roles)
+        _assign_by_order(column, roles.metrics, SUMMARY_BY_ORDER, roles)
+
+
+def _assign_by_order(column: str, block: list[str], evidence: Evidence, roles: ColumnRoles) -> None:
+    if _is_set_aside(column):
+        roles.others.append(column)
+    else:
+        block.append(column)
+        roles.evidence[column] = evidence
 
 
 def _sort_key(name: str) -> str:
@@ -239,34 +209,17 @@ def _border_by_names(frame: pd.DataFrame, candidates: Sequence[str]) -> int:
     return costs.index(min(costs))
 
 
-def _assign_summary_column(values: pd.Series, column: str, roles: ColumnRoles) -> None:
-    if _is_set_aside(column):
-        roles.others.append(column)
-    elif not is_numeric_column(values):
-        roles.params.append(column)  # summaries are numbers; text here is a setting
-    elif not looks_like_metric_name(column) and looks_hand_typed(values):
-        roles.params.append(column)
-        roles.notes.append(
-            f"{column!r} sits among the summary columns but holds hand-typed values (like "
-            f"{_example_values(values)}), so it is read as a parameter."
-        )
-    else:
-        roles.metrics.append(column)
-
-
-def _example_values(values: pd.Series) -> str:
-    return ", ".join(f"{v:g}" for v in sorted(values.dropna().unique())[:3])
-
-
 def _assign_api_columns(frame: pd.DataFrame, candidates: list[str], roles: ColumnRoles) -> None:
     config_names = {c.removeprefix("config.") for c in candidates if c.startswith("config.")}
     for column in candidates:
         if column.startswith("config.") and not _is_set_aside(column.removeprefix("config.")):
             roles.params.append(column)
             roles.renames[column] = column.removeprefix("config.")
+            roles.evidence[column] = CONFIG
         elif column.startswith("summary.") and _is_summary_metric(frame[column], column):
             bare = column.removeprefix("summary.")
             roles.metrics.append(column)
+            roles.evidence[column] = SUMMARY
             if bare not in config_names:
                 roles.renames[column] = bare
         else:
@@ -279,27 +232,11 @@ def _is_summary_metric(values: pd.Series, column: str) -> bool:
 
 
 def _assign_tidy_columns(frame: pd.DataFrame, candidates: list[str], roles: ColumnRoles) -> None:
+    """Names only: a first reading that orders the columns; `lib.roles` decides from the same names."""
     for column in candidates:
         if _is_set_aside(column):
             roles.others.append(column)
-        elif looks_like_metric_name(column) and is_numeric_column(frame[column]):
-            roles.metrics.append(column)
-        else:
-            roles.params.append(column)
-
-
-def _fall_back_to_last_numeric_metric(frame: pd.DataFrame, roles: ColumnRoles) -> None:
-    if roles.metrics:
-        return
-    numeric = [p for p in roles.params if is_numeric_column(frame[p])]
-    if not numeric:
-        return
-    chosen = numeric[-1]
-    roles.params.remove(chosen)
-    roles.metrics.append(chosen)
-    roles.primary_metric = chosen
-    roles.notes.append(
-        f"No column is named like a metric (loss, accuracy, val_..., ...), so the last numeric "
-        f"column, {roles.renames.get(chosen, chosen)!r}, is taken as the metric. Change it on the "
-        "Load page if that is wrong."
-    )
+            continue
+        named = looks_like_metric_name(column) and is_numeric_column(frame[column])
+        (roles.metrics if named else roles.params).append(column)
+        roles.evidence[column] = BY_NAME_ONLY

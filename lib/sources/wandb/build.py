@@ -43,6 +43,8 @@ def _focused_on_sweep_config(sweep: Sweep, spec: WandbSpec) -> Sweep:
     primary, goal = _metric_in_configs(sweep)
     if params == sweep.params and (primary is None or primary == sweep.primary_metric):
         return sweep
+    left_out = [p for p in sweep.params if p not in params]
+    not_swept = f"bookkeeping: a config key sweep {spec.sweep_id} does not vary"
     focused = finish_sweep(
         sweep.runs,
         params=params,
@@ -52,10 +54,11 @@ def _focused_on_sweep_config(sweep: Sweep, spec: WandbSpec) -> Sweep:
         sweep_configs=sweep.sweep_configs,
         primary_metric=primary,
         directions={primary: goal} if primary and goal else None,
+        set_aside={**sweep.reasons, **dict.fromkeys(left_out, not_swept)},
+        primary_reason="the sweep config's metric" if primary else None,
     )
     notes = list(sweep.notes)
     focused = _swept_kinds(focused, swept)
-    left_out = [p for p in sweep.params if p not in params]
     if left_out:
         notes.append(
             f"Parameters are the {len(params)} that sweep {spec.sweep_id} varies; {len(left_out)} other "

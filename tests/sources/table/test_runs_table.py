@@ -51,10 +51,11 @@ def test_nevro_export_splits_config_from_summary_and_drops_the_copied_sweep_conf
     for param in ("lr", "batch_size", "dropout", "conv_activation", "include_batchnorm", "use_augmentation"):
         assert param in sweep.params
     assert sweep.params[-1] == "use_augmentation"  # the last config column
-    for metric in ("epoch", "train_accuracy", "val_loss", "val_accuracy", "trainer/global_step"):
+    for metric in ("train_accuracy", "val_loss", "val_accuracy"):
         assert metric in sweep.metrics
+    assert {"epoch", "trainer/global_step"} <= set(sweep.other_columns)  # step counters, not outcomes
     assert not set(sweep.params) & set(sweep.metrics)
-    assert len(sweep.metrics) == 43
+    assert len(sweep.metrics) == 41
     copied = [c for c in sweep.runs.columns if c.startswith(("parameters.", "metric.", "early_terminate."))]
     assert copied == [] and "method" not in sweep.runs and "program" not in sweep.runs
     assert not {"Stopped", "Notes", "User", "Agent"} & set(sweep.params)
@@ -88,17 +89,18 @@ def test_adamaya_export_gets_exact_params_and_metrics() -> None:
         "weight_bits",
     ]
     assert sweep.metrics == [
-        "activation_mem_fp32_mb",
         "activation_mem_q_mb",
-        "baseline_model_mb",
         "compression_ratio_activations",
         "compression_ratio_weights",
         "quant_model_main_mb",
         "quant_model_mb",
-        "quant_model_overhead_mb",
         "quant_test_acc",
         "quant_test_loss",
     ]
+    # one value in all 10 runs measures nothing: bookkeeping, not metrics
+    assert {"activation_mem_fp32_mb", "baseline_model_mb", "quant_model_overhead_mb"} <= set(
+        sweep.other_columns
+    )
     assert sweep.analysable_params == ["act_bits", "weight_bits"]
     assert sweep.sweep_ids == []  # the Sweep column is empty
     assert sweep.runs.loc["weight_4_act_2", "quant_test_acc"] == pytest.approx(10.34)
@@ -108,7 +110,8 @@ def test_lucas_ablation_numbers_runs_by_row_since_names_repeat_across_seeds() ->
     sweep = load_runs_table(LUCAS)
     assert list(sweep.runs.index[:3]) == ["1", "2", "3"] and len(sweep.runs) == 64
     assert any("numbered by row" in note and "'Name'" in note for note in sweep.notes)
-    assert sweep.metrics == ["iter", "lr", "train/loss", "train/step_loss", "val/loss"]
+    assert sweep.metrics == ["train/loss", "train/step_loss", "val/loss"]
+    assert {"iter", "lr"} <= set(sweep.other_columns)  # a step counter and the schedule's last value
     for param in ("activation_type", "linear_type", "n_head", "block_size", "seed", "learning_rate"):
         assert param in sweep.params
     assert sweep.kinds["seed"] is Kind.IDENTIFIER
@@ -268,10 +271,12 @@ def test_config_and_summary_prefixes_are_stripped() -> None:
     )
     sweep = table(text)
     assert sweep.params == ["lr", "opt.name"]
-    assert sweep.metrics == ["val_loss", "summary.lr"]  # `lr` is taken by the config value
+    assert sweep.metrics == ["val_loss"]
     assert list(sweep.runs.index) == ["a", "b"]
     assert sweep.states == ["crashed", "finished"]
-    assert {"summary._step", "summary.note"} <= set(sweep.other_columns)
+    # `lr` is taken by the config value; the logged learning rate is the schedule's, not an outcome
+    assert {"summary._step", "summary.note", "summary.lr"} <= set(sweep.other_columns)
+    assert sweep.reasons["summary.lr"].startswith("bookkeeping: learning rate")
 
 
 def test_dict_columns_from_the_wandb_docs_snippet(tmp_path: Path) -> None:
@@ -309,7 +314,7 @@ def test_tidy_table_metric_names_decide() -> None:
     sweep = table(text)
     assert sweep.params == ["lr", "loss_weight", "train_batch_size", "optimizer"]
     assert sweep.metrics == ["val_loss", "test_acc", "f1"]
-    assert sweep.primary_metric is None and sweep.default_metric == "val_loss"
+    assert sweep.primary_metric == sweep.default_metric == "val_loss"  # validation over test
 
 
 def test_tidy_table_without_metric_names_takes_the_last_numeric_column() -> None:
@@ -320,9 +325,18 @@ def test_tidy_table_without_metric_names_takes_the_last_numeric_column() -> None
 
 
 def test_metric_and_setting_names() -> None:
-    for name in ("val_loss", "train/acc", "f1", "epoch", "eval_accuracy", "best_score", "test_mse"):
+    for name in ("val_loss", "train/acc", "f1", "eval_accuracy", "best_score", "test_mse", "MRR", "Hit@10"):
         assert looks_like_metric_name(name), name
-    for name in ("lr", "loss_weight", "train_batch_size", "eval_interval", "dropout", "test_size", "seed"):
+    for name in (
+        "lr",
+        "loss_weight",
+        "train_batch_size",
+        "eval_interval",
+        "dropout",
+        "test_size",
+        "seed",
+        "epoch",
+    ):
         assert not looks_like_metric_name(name), name
 
 
