@@ -88,9 +88,7 @@ def decide_roles(
         role, reason = _role_of(frame[column], column, evidence.get(column, BY_NAME_ONLY), config)
         _record(roles, column, role, reason)
         if reason.startswith(HAND_TYPED_REASON):
-            roles.notes.append(
-                f"{column!r} sits among the summary columns but holds {reason}, so it is read as a parameter."
-            )
+            roles.notes.append(f"{column!r} holds {reason}, so it is read as a parameter.")
     _demote_echoes(frame, roles, config)
     _fall_back_to_last_numeric(frame, roles, evidence)
     return roles
@@ -135,7 +133,7 @@ def _summary_role(values: pd.Series, column: str, evidence: Evidence) -> tuple[s
     if logged is not None:
         return logged
     if not evidence.strong and not looks_like_metric_name(column) and looks_hand_typed(values):
-        return "parameter", f"{HAND_TYPED_REASON} (like {_examples(values)})"
+        return "parameter", f"{HAND_TYPED_REASON} (like {_examples(values)}) among the summary columns"
     return "metric", "name says so" if looks_like_metric_name(column) else "summary column"
 
 
