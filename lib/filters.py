@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lib.columns import Direction
-from lib.sweep import RUN_NAME, Sweep
+from lib.sweep import RUN_NAME, RUN_STATE, Sweep
 from lib.values import MISSING_LEVEL, level_labels, reads_as_numbers, real_numbers
 
 
@@ -128,9 +128,9 @@ def best_first_positions(values: pd.Series, direction: Direction) -> np.ndarray:
 def kept_runs_table(
     sweep: Sweep, kept_mask: pd.Series, metric: str | None, columns: Sequence[str]
 ) -> pd.DataFrame:
-    """The kept runs, best first by `metric` (runs without it last): run name, metric, `columns`."""
+    """The kept runs, best first by `metric` (runs without it last): run name and state, metric, `columns`."""
     runs = sweep.runs
-    wanted = [RUN_NAME] if RUN_NAME in runs else []
+    wanted = [c for c in (RUN_NAME, RUN_STATE) if c in runs]
     if metric is not None and metric in runs:
         wanted.append(metric)
     wanted += [c for c in columns if c in runs and c not in wanted]

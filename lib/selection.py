@@ -10,14 +10,14 @@ from typing import Any
 import pandas as pd
 
 from lib.columns import Direction, Kind
-from lib.sweep import RUN_GROUP, RUN_STATE, RUN_SWEEP, Sweep
+from lib.sweep import FINISHED, RUN_GROUP, RUN_STATE, RUN_SWEEP, UNKNOWN, Sweep
 from lib.values import parsed_numbers
 
 
 class Role(StrEnum):
     PARAMETER = "parameter"
     METRIC = "metric"
-    IGNORED = "ignored"
+    BOOKKEEPING = "bookkeeping"  # run bookkeeping (step counters, echoes, ids): shown, not analysed
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,21 @@ class Choices:
     roles: Mapping[str, Role] = field(default_factory=dict)
     kinds: Mapping[str, Kind] = field(default_factory=dict)
     directions: Mapping[str, Direction] = field(default_factory=dict)
-    primary_metric: str | None = None
+
+
+def default_states(sweep: Sweep) -> tuple[str, ...] | None:
+    """Rankings use finished runs: when some runs finished and others were pruned, failed, crashed,
+    killed or are still running, only the finished ones are included until the user adds the rest.
+    None (every run) when the states do not say which runs finished."""
+    states = set(sweep.states)
+    if FINISHED in states and states - {FINISHED, UNKNOWN}:
+        return (FINISHED,)
+    return None
+
+
+def default_choices(sweep: Sweep) -> Choices:
+    """What a freshly loaded sweep starts with: no overrides, finished runs only (`default_states`)."""
+    return Choices(states=default_states(sweep))
 
 
 def role_of(sweep: Sweep, column: str) -> Role:
@@ -38,7 +52,7 @@ def role_of(sweep: Sweep, column: str) -> Role:
         return Role.PARAMETER
     if column in sweep.metrics:
         return Role.METRIC
-    return Role.IGNORED
+    return Role.BOOKKEEPING
 
 
 def _rows_included(runs: pd.DataFrame, column: str, allowed: tuple[str, ...] | None) -> pd.Series:
@@ -83,19 +97,24 @@ def apply_choices(sweep: Sweep, choices: Choices) -> Sweep:
     kinds.update({c: k for c, k in choices.kinds.items() if c in kinds})
     directions = {m: sweep.direction(m) for m in metrics}
     directions.update({m: d for m, d in choices.directions.items() if m in directions})
-    primary = choices.primary_metric if choices.primary_metric in metrics else sweep.primary_metric
     return sweep.replace(
         runs=runs,
         params=params,
         metrics=metrics,
         kinds=kinds,
         directions=directions,
-        primary_metric=primary if primary in metrics else None,
+        primary_metric=sweep.primary_metric if sweep.primary_metric in metrics else None,
     )
 
 
-def column_table(sweep: Sweep) -> pd.DataFrame:
-    """One row per column the user can reassign: role, kind, direction and a few facts."""
+USER_CHOICE = "your choice"
+COLUMN_TABLE_COLUMNS = ["column", "role", "why", "kind", "direction", "distinct", "missing"]
+
+
+def column_table(sweep: Sweep, chosen: Mapping[str, Role] | None = None) -> pd.DataFrame:
+    """One row per column the user can reassign: role and why it has it, kind, direction and a
+    few facts. `chosen` are the roles the user set, which say so instead of the loader's reason."""
+    chosen = chosen or {}
     rows: list[dict[str, Any]] = []
     for column in sweep.runs.columns:
         if column in sweep.meta_columns:
@@ -106,13 +125,14 @@ def column_table(sweep: Sweep) -> pd.DataFrame:
             {
                 "column": column,
                 "role": role.value,
+                "why": USER_CHOICE if column in chosen else sweep.reasons.get(column, ""),
                 "kind": sweep.kind(column).value,
                 "direction": sweep.direction(column).value if role is Role.METRIC else None,
                 "distinct": int(values.astype("string").nunique()),
                 "missing": int(values.isna().sum()),
             }
         )
-    return pd.DataFrame(rows, columns=["column", "role", "kind", "direction", "distinct", "missing"])
+    return pd.DataFrame(rows, columns=COLUMN_TABLE_COLUMNS)
 
 
 def choices_from_column_table(edited: pd.DataFrame, loaded: Sweep, base: Choices) -> Choices:
@@ -133,5 +153,4 @@ def choices_from_column_table(edited: pd.DataFrame, loaded: Sweep, base: Choices
         roles=roles,
         kinds=kinds,
         directions=directions,
-        primary_metric=base.primary_metric,
     )

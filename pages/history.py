@@ -14,7 +14,10 @@ sweep = ui.current_sweep()
 st.title("How the search explored")
 ui.needs_metric_and_params(sweep)
 
-metric = ui.metric_picker(sweep, "history.metric")
+runs = ui.context_header(
+    page="history", kept_by_default=False, all_runs_why=", in the order the search ran them"
+)
+sweep, metric = runs.analysed, runs.metric
 direction = sweep.direction(metric)
 history = search_history(sweep, metric)
 st.markdown(md_sentence(convergence_summary(history, metric, direction)))

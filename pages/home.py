@@ -51,26 +51,24 @@ for column, (page, label, icon, blurb) in zip(st.columns(len(PAGE_CARDS)), PAGE_
         st.page_link(page, label=label, icon=icon)
         st.caption(blurb)
 
+if not sweep.metrics:
+    st.info("This sweep has no metric columns. Assign one on the Load page.")
+    st.stop()
+runs = ui.context_header(page="home")
+metric = runs.metric
 left, right = st.columns([1, 2], gap="large")
 with left:
     st.subheader("Runs by state")
-    st.dataframe(capped_table(state_table(sweep)).frame, hide_index=True, width="stretch")
-    if sweep.sweep_ids:
-        st.caption(f"Sweeps: {', '.join(md(s) for s in sweep.sweep_ids)}")
+    loaded = ui.loaded_sweep()
+    st.dataframe(capped_table(state_table(loaded)).frame, hide_index=True, width="stretch")
+    if loaded.sweep_ids:
+        st.caption(f"Sweeps: {', '.join(md(s) for s in loaded.sweep_ids)}")
 with right:
     st.subheader("At a glance")
-    if not sweep.metrics:
-        st.info("This sweep has no metric columns. Assign one on the Load page.")
-        st.stop()
-    metric = st.selectbox(
-        "Metric",
-        sweep.metrics,
-        index=sweep.metrics.index(sweep.default_metric or sweep.metrics[0]),
-        key="home.metric",
-    )
-    if sweep.analysable_params:
-        st.markdown(what_matters(ui.default_importance(sweep, metric)))
-    summary = best_run_summary(sweep, metric)
+    ui.why_this_metric(loaded, runs)
+    if runs.analysed.analysable_params:
+        st.markdown(what_matters(ui.default_importance(runs.analysed, metric)))
+    summary = best_run_summary(runs.analysed, metric)
     if summary is None:
         st.warning(f"No run has a value for {md(metric)}.")
     else:

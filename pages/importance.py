@@ -17,12 +17,13 @@ if not sweep.metrics or not sweep.params:
     st.info("This sweep needs at least one parameter and one metric. Assign column roles on the Load page.")
     st.stop()
 
-metric, method, seed = sections.analysis_controls(sweep)
+runs = ui.context_header(page="importance")
+sweep, metric = runs.analysed, runs.metric
+method, seed = sections.analysis_controls()
 params = sections.parameter_manager(sweep)
 if not params:
     st.warning("Choose at least one parameter to analyse.")
     st.stop()
-sweep = sections.runs_used(sweep, metric)
 noise = sweep_noise(sweep, metric)
 fitted = sections.fitted_sweep(sweep, params, metric, noise)
 analysis = sections.Analysis(
@@ -33,5 +34,7 @@ analysis = sections.Analysis(
     method=method,
     settings=ForestSettings(seed=seed),
     noise=noise,
+    included=runs.included,
+    best_percent=runs.context.best_percent if runs.uses_kept else None,
 )
 ui.lazy_tabs(sections.TABS, analysis, key="importance.tab")  # only the tab shown computes

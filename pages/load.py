@@ -9,7 +9,7 @@ from lib.safe_text import md, md_sentence
 from lib.selection import Choices, choices_from_column_table, column_table
 from lib.ui.sources import SOURCE_PANELS, fetched_data_facts
 from lib.views.display_limits import capped_table
-from lib.views.load import skipped_table, source_facts
+from lib.views.load import runs_with_inclusion, skipped_table, source_facts
 
 ui.page_frame()
 
@@ -35,6 +35,10 @@ if loaded.skipped:
         st.dataframe(capped_table(skipped_table(loaded)).frame, hide_index=True, width="stretch")
 
 st.header("Which runs to include")
+st.caption(
+    "Rankings, importance and the next sweep use finished runs unless you add other states here: "
+    "pruned, failed and crashed runs stop early, so their last values are not comparable."
+)
 filters = st.columns(3)
 picked: dict[str, tuple[str, ...] | None] = {}
 for column, (field, label, options) in zip(
@@ -59,35 +63,36 @@ for column, (field, label, options) in zip(
 sweep = ui.current_sweep()
 st.header("How each column is read")
 st.caption(
-    "Parameters are what the sweep varied, metrics what it measured. Constant and identifier columns "
+    "Parameters are what the sweep varied, metrics what it measured, bookkeeping what a run records "
+    "about itself (step counters, learning-rate schedules, echoes of a setting). The Why column says "
+    "what each guess rests on: change a role or kind if it is wrong. Constant and identifier columns "
     "(names, seeds, paths) stay out of the analysis unless you give them another kind."
 )
-primary = choices.primary_metric
 if sweep.metrics:
-    default = sweep.default_metric or sweep.metrics[0]
-    primary = st.selectbox(
-        "Main metric", sweep.metrics, index=sweep.metrics.index(default), key=f"load.primary.{generation}"
-    )
+    _, context, _ = ui.analysis_context()
+    ui.shared_metric_picker(sweep, context, key="load.primary", label="Main metric (every page uses it)")
+    if loaded.primary_reason and context.metric == loaded.default_metric:
+        st.caption(f"Sweepscope opened on {md(context.metric)}: {md_sentence(loaded.primary_reason)}")
 edited = st.data_editor(
-    column_table(sweep),
+    column_table(sweep, choices.roles),
     hide_index=True,
     width="stretch",
-    disabled=["column", "distinct", "missing"],
+    disabled=["column", "why", "distinct", "missing"],
     column_config=ui.column_table_config(),
     key=f"load.columns.{generation}",
 )
-primary_override = primary if primary != loaded.default_metric else None
-included = Choices(
-    sweeps=picked["sweeps"], groups=picked["groups"], states=picked["states"], primary_metric=primary_override
-)
+included = Choices(sweeps=picked["sweeps"], groups=picked["groups"], states=picked["states"])
 updated = choices_from_column_table(edited, loaded, included)
 if updated != choices:
     ui.set_choices(updated)
     st.rerun()
 
 st.header("Runs")
-st.caption(f"{len(sweep.runs):,} of {len(loaded.runs):,} runs included.")
-shown = capped_table(sweep.runs)
+st.caption(
+    f"{len(sweep.runs):,} of {len(loaded.runs):,} runs included; every loaded run is listed, "
+    "included ones first."
+)
+shown = capped_table(runs_with_inclusion(loaded, sweep))
 if shown.note():
     st.caption(shown.note())
 st.dataframe(shown.frame, width="stretch")

@@ -6,9 +6,8 @@ import streamlit as st
 
 from lib import ui
 from lib.analysis.next_sweep import NextSweepError, next_sweep_config, optuna_snippet
-from lib.filters import best_percent_mask, kept_summary
+from lib.filters import best_percent_mask
 from lib.safe_text import md, md_sentence
-from lib.ui.parallel import kept_by_saved_view
 
 ui.page_frame()
 sweep = ui.current_sweep()
@@ -19,13 +18,16 @@ st.caption(
     "A narrower W&B sweep around the runs you keep: ranges from where they sit, categorical values "
     "they used, parameters that do not matter fixed. Run it with `wandb sweep next_sweep.yaml`."
 )
-metric = ui.metric_picker(sweep, "next.metric")
-kept = kept_by_saved_view(sweep, metric)
-if kept is not None and st.toggle(
-    "Use the runs kept on the Parallel coordinates page", True, key="next.use_view"
-):
-    selection = f"runs kept on the parallel-coordinates page ({kept_summary(kept)})"
+runs = ui.context_header(page="next_sweep")
+metric = runs.metric
+if runs.context.narrowed and runs.uses_kept:
+    kept = runs.context.kept
+    selection = f"the {runs.context.n_kept:,} kept runs ({', '.join(runs.context.filters)})"
 else:
+    st.caption(
+        "No filter narrows the runs yet, so the proposal centres on the best runs picked here. "
+        "Set thresholds or a best q% on the Parallel coordinates page to use those instead."
+    )
     percent = st.slider(f"Keep the best q% by {md(metric)}", 1, 50, 10, key="next.percent")
     kept = best_percent_mask(sweep.runs[metric], sweep.direction(metric), percent)
     selection = f"best {percent}% by {metric}"

@@ -7,8 +7,10 @@ import streamlit as st
 from lib import ui
 from lib.analysis.region import promising_region
 from lib.filters import kept_runs_table
-from lib.safe_text import md_sentence
-from lib.ui.parallel import remember_view, sidebar_controls, starting_view
+from lib.safe_text import md, md_sentence
+from lib.ui.context import remember_view, shared_view
+from lib.ui.parallel import sidebar_controls
+from lib.views.context import build_context
 from lib.views.display_limits import capped_table
 from lib.views.parallel_chart import parallel_chart
 from lib.views.spreadsheet import to_safe_csv
@@ -23,13 +25,14 @@ if not sweep.metrics or sweep.runs.empty:
     )
     st.stop()
 
-start = starting_view(sweep)
+start = shared_view(sweep)
 order = ui.importance_order(sweep, start.metric or sweep.default_metric)
 state = sidebar_controls(sweep, start, order)
 remember_view(state)
 view = parallel_chart(sweep, state, importance_order=order)
+context = build_context(ui.loaded_sweep(), sweep, ui.current_choices(), state)
 
-st.markdown(f"**{view.kept_text}** · {view.drawn_text}")  # counts only, no names
+st.markdown(f"**{md(context.headline())}** · {view.drawn_text}")
 ui.chart(view.figure, key="parallel.chart", config={"displaylogo": False})
 st.caption(
     "One line per run; the best runs are drawn on top. Filters set in the sidebar are drawn on the axes "

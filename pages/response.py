@@ -16,13 +16,12 @@ sweep = ui.current_sweep()
 st.title("Shape of the response")
 ui.needs_metric_and_params(sweep)
 
-controls = st.columns([2, 2])
-with controls[0]:
-    metric = ui.metric_picker(sweep, "response.metric")
+runs = ui.context_header(page="response")
+sweep, metric = runs.analysed, runs.metric
 params = sweep.analysable_params
 ranked = ui.importance_order(sweep, metric) or params
 n_top = (
-    controls[1].slider("Parameters shown", 1, min(8, len(ranked)), min(4, len(ranked)), key="response.top")
+    st.slider("Parameters shown", 1, min(8, len(ranked)), min(4, len(ranked)), key="response.top")
     if len(ranked) > 1
     else 1
 )
@@ -30,7 +29,8 @@ shape = cached_response(sweep, params, metric, ranked[:n_top])
 direction = sweep.direction(metric)
 
 st.caption(
-    "Partial dependence from a random forest fitted on all runs: the line is the metric the forest "
+    f"Partial dependence from a random forest fitted on the {len(sweep.runs):,} runs used: "
+    "the line is the metric the forest "
     "expects along one parameter with the others as the runs had them; the band holds 80% of the "
     "individual runs' curves, the grey points are the runs themselves. Most important parameters first."
     + (f" Out-of-bag R² {shape.r2:.2f}." if shape.r2 is not None else "")

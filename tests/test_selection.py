@@ -36,7 +36,7 @@ def test_include_filters_combine() -> None:
 def test_roles_kinds_and_directions_can_be_overridden() -> None:
     sweep = sweep_of_four()
     choices = Choices(
-        roles={"tag": Role.PARAMETER, "acc": Role.IGNORED, "lr": Role.METRIC},
+        roles={"tag": Role.PARAMETER, "acc": Role.BOOKKEEPING, "lr": Role.METRIC},
         kinds={"opt": Kind.IDENTIFIER},
         directions={"loss": Direction.MAXIMIZE},
     )

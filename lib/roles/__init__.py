@@ -6,7 +6,7 @@ No Streamlit and no sources: `lib.sweep.finish_sweep` calls these rules for ever
 - `opening_metric`: `choose_opening_metric(runs, metrics, params, config_metric=...)` -> `OpeningMetric`.
 """
 
-from lib.roles.opening_metric import OpeningMetric, choose_opening_metric, disqualification
+from lib.roles.opening_metric import OpeningMetric, choose_opening_metric, disqualification, ranked_metrics
 from lib.roles.rules import (
     BY_NAME_ONLY,
     CONFIG,
@@ -48,4 +48,5 @@ __all__ = [
     "looks_hand_typed",
     "looks_like_metric_name",
     "names_a_metric",
+    "ranked_metrics",
 ]

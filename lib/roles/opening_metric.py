@@ -52,6 +52,15 @@ def choose_opening_metric(
     """The metric to open on among `metrics`; `config_metric` (a column) wins when it is one."""
     if config_metric is not None and config_metric in metrics:
         return OpeningMetric(config_metric, CONFIG_METRIC_REASON)
+    ranked = ranked_metrics(runs, metrics, params)
+    if not ranked:
+        return OpeningMetric(None, None)
+    return OpeningMetric(ranked[0], _reason(runs[ranked[0]], ranked[0]))
+
+
+def ranked_metrics(runs: pd.DataFrame, metrics: Sequence[str], params: Sequence[str] = ()) -> list[str]:
+    """The metrics a person could open on, most likely first: never step counters, learning rates,
+    model sizes, constants or echoes of a parameter."""
     eligible = [m for m in metrics if m in runs and disqualification(runs[m], m) is None]
     positions = {m: i for i, m in enumerate(metrics)}
 
@@ -61,10 +70,7 @@ def choose_opening_metric(
 
     ranked = sorted(eligible, key=score, reverse=True)
     numeric_params = {p: real_numbers(runs[p]) for p in params if p in runs and is_numeric_column(runs[p])}
-    for metric in ranked:
-        if echoed_column(metric, real_numbers(runs[metric]), numeric_params) is None:
-            return OpeningMetric(metric, _reason(runs[metric], metric))
-    return OpeningMetric(None, None)
+    return [m for m in ranked if echoed_column(m, real_numbers(runs[m]), numeric_params) is None]
 
 
 def disqualification(values: pd.Series, name: str) -> str | None:

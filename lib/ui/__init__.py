@@ -2,6 +2,7 @@
 cached analyses. The names pages and the entry point use are re-exported here (`from lib import ui`)."""
 
 from lib.ui.cache import cached_importance, default_importance, importance_order
+from lib.ui.context import analysis_context, context_header, shared_metric_picker, why_this_metric
 from lib.ui.frame import page_frame, run_app
 from lib.ui.session import (
     current_choices,
@@ -14,12 +15,14 @@ from lib.ui.session import (
     set_choices,
     set_loaded_sweep,
 )
-from lib.ui.widgets import chart, column_table_config, lazy_tabs, metric_picker, needs_metric_and_params
+from lib.ui.widgets import chart, column_table_config, lazy_tabs, needs_metric_and_params
 
 __all__ = [
+    "analysis_context",
     "cached_importance",
     "chart",
     "column_table_config",
+    "context_header",
     "current_choices",
     "current_sweep",
     "default_importance",
@@ -29,11 +32,12 @@ __all__ = [
     "load_into_session",
     "loaded_reference",
     "loaded_sweep",
-    "metric_picker",
     "needs_metric_and_params",
     "page_frame",
     "run_app",
     "secrets_mapping",
     "set_choices",
     "set_loaded_sweep",
+    "shared_metric_picker",
+    "why_this_metric",
 ]

@@ -24,8 +24,7 @@ from lib.ui.cache import (
     effects_against_noise,
     per_configuration,
 )
-from lib.ui.parallel import kept_by_saved_view, saved_view
-from lib.ui.widgets import chart, metric_picker
+from lib.ui.widgets import chart
 from lib.views.display_limits import capped_table
 from lib.views.importance import (
     INTERPRETATION,
@@ -40,18 +39,17 @@ NOISE_COLUMN = "vs seed noise"
 METHODS: list[Method] = list(Method)
 
 
-def analysis_controls(sweep: Sweep) -> tuple[str, Method, int]:
-    top = st.columns([2, 2, 1])
-    with top[0]:
-        metric = metric_picker(sweep, "importance.metric", "With respect to")
-    method = top[1].selectbox(
+def analysis_controls() -> tuple[Method, int]:
+    """The forest's method and seed (the metric is the shared one, picked in the page header)."""
+    left, right = st.columns([3, 1])
+    method = left.selectbox(
         "Method",
         METHODS,
         format_func=lambda m: m.value[:1].upper() + m.value[1:],
         key="importance.method",
     )
-    seed = int(top[2].number_input("Seed", min_value=0, value=0, step=1, key="importance.seed"))
-    return metric, method, seed
+    seed = int(right.number_input("Seed", min_value=0, value=0, step=1, key="importance.seed"))
+    return method, seed
 
 
 def parameter_manager(sweep: Sweep) -> list[str]:
@@ -63,21 +61,6 @@ def parameter_manager(sweep: Sweep) -> list[str]:
         return st.multiselect(
             "Parameters in the model", sweep.params, default=sweep.analysable_params, key="importance.params"
         )
-
-
-def runs_used(sweep: Sweep, metric: str) -> Sweep:
-    """All included runs, or only those the parallel-coordinates filters keep (a toggle)."""
-    kept = kept_by_saved_view(sweep, metric)
-    if kept is None:
-        st.caption(
-            f"Runs used: all {len(sweep.runs):,} included runs. Filters set on the Parallel coordinates "
-            "page can narrow this to the runs they keep."
-        )
-        return sweep
-    label = f"Only the {int(kept.sum()):,} runs kept by the parallel-coordinates filters (of {len(kept):,})"
-    if st.toggle(label, key="importance.only_kept"):
-        return sweep.replace(runs=sweep.runs[kept])
-    return sweep
 
 
 def fitted_sweep(sweep: Sweep, params: Sequence[str], metric: str, noise: SeedNoise) -> Sweep:
@@ -103,6 +86,8 @@ class Analysis:
     method: Method
     settings: ForestSettings
     noise: SeedNoise
+    included: Sweep  # every included run, which the shared best q% (if any) was taken from
+    best_percent: float | None = None  # the shared best q%, when the context sets one
 
     @property
     def unit(self) -> str:
@@ -204,15 +189,14 @@ def best_runs_tab(analysis: Analysis) -> None:
         "Which parameters' values differ most between the best runs and all runs (in the spirit of "
         "PED-ANOVA): a parameter can matter little on average yet be what the best runs share."
     )
-    view = saved_view()
-    percent = st.slider(
-        "Best q% of runs",
-        1,
-        50,
-        int(view.best_percent) if view and view.best_percent and view.best_percent <= 50 else 10,
-        key="importance.best_percent",
-        persist_state="page",
-    )
+    if analysis.best_percent is not None:
+        sweep, percent = analysis.included, analysis.best_percent  # the shared best q% vs all included
+        st.caption(
+            f"The best runs are the shared best {percent:g}%, compared with all {len(sweep.runs):,} "
+            "included runs."
+        )
+    else:
+        percent = st.slider("Best q% of runs", 1, 50, 10, key="importance.best_percent", persist_state="page")
     direction = sweep.direction(metric)
     separation = best_runs_separation(
         sweep.runs,
@@ -242,7 +226,7 @@ def best_runs_tab(analysis: Analysis) -> None:
         },
     )
     st.caption(
-        f"The best {percent}% are {n_best} runs by {md(metric)} (ties at the cut-off kept)"
+        f"The best {percent:g}% are {n_best} runs by {md(metric)} (ties at the cut-off kept)"
         + (", each configuration counted once." if noise.known else ".")
         + " Separation is the divergence above what a random set of that size shows, as shares."
     )

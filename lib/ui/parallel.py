@@ -1,10 +1,8 @@
-"""The parallel-coordinates sidebar and its state in the URL.
+"""The parallel-coordinates sidebar: every control of the chart, over the shared view.
 
-The view lives in three places that must agree: the widgets, the URL (so a copied link reopens it)
-and the session (so it survives a page switch, which clears the URL). Each run starts from the URL
-when it holds a view this session did not write itself (a shared link), else from the session.
-Widget keys carry a generation number that changes when a link is applied, so fresh widgets start
-from the link's values instead of keeping their old ones.
+The view (metric, thresholds, best q%, axes) is the one every page shares (`lib.ui.context`), so
+filters set here keep the same runs on the other pages. Widget keys carry the load generation and
+the view token, so a new sweep or an applied link starts from fresh widgets.
 """
 
 from __future__ import annotations
@@ -12,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-import pandas as pd
 import streamlit as st
 
-from lib.filters import Threshold, column_levels, kept_mask
+from lib.filters import Threshold, column_levels
 from lib.safe_text import md
 from lib.sweep import Sweep
-from lib.ui import current_choices, load_generation, loaded_sweep, set_choices
+from lib.ui.context import view_token
+from lib.ui.session import current_choices, load_generation, loaded_sweep, set_choices
+from lib.views.context import context_metric
 from lib.views.parallel_chart import colour_options, default_axes
 from lib.views.parallel_controls import (
     filter_candidates,
@@ -32,56 +31,11 @@ from lib.views.parallel_controls import (
     step_label,
     threshold_for,
 )
-from lib.views.parallel_state import RUN_ORDER, ViewState, from_query, to_query
-
-VIEW_KEY = "parallel.view"
-WRITTEN_KEY = "parallel.written_query"
-TOKEN_KEY = "parallel.token"
-VIEW_QUERY_KEYS = ("m", "axes", "log", "lin", "flip", "c", "rev", "q", "hide")
-
-
-def _has_view(query: dict[str, str]) -> bool:
-    return any(k in VIEW_QUERY_KEYS or k.startswith("f.") for k in query)
-
-
-def starting_view(sweep: Sweep) -> ViewState:
-    """A shared link's view when the URL holds one this session did not write, else the session's."""
-    query = st.query_params.to_dict()
-    if _has_view(query) and query != st.session_state.get(WRITTEN_KEY):
-        st.session_state[TOKEN_KEY] = st.session_state.get(TOKEN_KEY, 0) + 1
-        return from_query(query, sweep)
-    saved: tuple[int, ViewState] | None = st.session_state.get(VIEW_KEY)
-    if saved is not None and saved[0] == load_generation():
-        return saved[1]
-    return ViewState()
-
-
-def remember_view(state: ViewState) -> None:
-    """Keep the view for this session and write it to the URL (other query parameters are dropped)."""
-    st.session_state[VIEW_KEY] = (load_generation(), state)
-    query = to_query(state)
-    if query != st.query_params.to_dict():
-        st.query_params.from_dict(query)
-    st.session_state[WRITTEN_KEY] = query
-
-
-def saved_view() -> ViewState | None:
-    """The view the parallel-coordinates page last showed for the current sweep, if any."""
-    saved: tuple[int, ViewState] | None = st.session_state.get(VIEW_KEY)
-    return saved[1] if saved is not None and saved[0] == load_generation() else None
-
-
-def kept_by_saved_view(sweep: Sweep, metric: str) -> pd.Series | None:
-    """Runs kept by the parallel-coordinates filters (a bool mask), None when they keep every run."""
-    view = saved_view()
-    if view is None or not (any(t.is_active for t in view.thresholds) or view.best_percent is not None):
-        return None
-    mask = kept_mask(sweep, view.thresholds, view.best_percent, view.metric or metric)
-    return None if bool(mask.all()) else mask
+from lib.views.parallel_state import RUN_ORDER, ViewState, with_metric
 
 
 def _key(name: str) -> str:
-    return f"parallel.{name}.{load_generation()}.{st.session_state.get(TOKEN_KEY, 0)}"
+    return f"parallel.{name}.{load_generation()}.{view_token()}"
 
 
 def sidebar_controls(sweep: Sweep, start: ViewState, importance_order: Sequence[str] | None) -> ViewState:
@@ -89,6 +43,7 @@ def sidebar_controls(sweep: Sweep, start: ViewState, importance_order: Sequence[
     with st.sidebar:
         st.subheader("Axes")
         metric = _metric_picker(sweep, start)
+        start = with_metric(start, metric, previous=context_metric(sweep, start))
         axes = _axis_picker(sweep, start, metric, importance_order)
         scales = scales_from_log_choice(sweep, axes, _log_picker(sweep, start, axes))
         flipped = st.multiselect(
@@ -116,7 +71,7 @@ def sidebar_controls(sweep: Sweep, start: ViewState, importance_order: Sequence[
 
 
 def _metric_picker(sweep: Sweep, start: ViewState) -> str:
-    metric = start.metric if start.metric in sweep.metrics else sweep.default_metric or sweep.metrics[0]
+    metric = context_metric(sweep, start) or sweep.metrics[0]
     return st.selectbox(
         "Metric (the last axis)",
         sweep.metrics,
@@ -184,7 +139,7 @@ def _metric_thresholds(sweep: Sweep, start: ViewState, metric: str) -> list[Thre
         "Metric ranges",
         sweep.metrics,
         default=list(dict.fromkeys([metric, *started])),
-        key=_key("metric_filters"),
+        key=_key(f"metric_filters.{metric}"),
     )
     found = [_range_slider(sweep, m, start, include_missing=False) for m in chosen]
     return [t for t in found if t is not None]
@@ -222,7 +177,7 @@ def _colour_picker(sweep: Sweep, start: ViewState, metric: str) -> tuple[str | N
         "Colour lines by",
         options,
         index=options.index(current),
-        key=_key("colour"),
+        key=_key(f"colour.{metric}"),
         help=f"{RUN_ORDER} shows how the search moved over time.",
     )
     reverse = st.toggle("Reverse colours", value=start.reversed, key=_key("rev"))

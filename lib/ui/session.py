@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from lib.safe_text import md, md_sentence
-from lib.selection import Choices, apply_choices
+from lib.selection import Choices, apply_choices, default_choices
 from lib.sources import SourceError, load_source
 from lib.sweep import Sweep, empty_sweep
 
@@ -49,7 +49,7 @@ def set_loaded_sweep(sweep: Sweep, reference: str | None = None) -> None:
     st.session_state[LOADED_KEY] = sweep
     st.session_state[REFERENCE_KEY] = reference
     st.session_state[GENERATION_KEY] = load_generation() + 1
-    set_choices(Choices())
+    set_choices(default_choices(sweep))
 
 
 def loaded_reference() -> str | None:
@@ -66,7 +66,10 @@ def load_generation() -> int:
 
 
 def current_choices() -> Choices:
-    choices: Choices = st.session_state.get(CHOICES_KEY, Choices())
+    """The user's choices on the loaded sweep; a sweep nobody chose for yet starts from its defaults."""
+    if CHOICES_KEY not in st.session_state:
+        st.session_state[CHOICES_KEY] = default_choices(loaded_sweep())
+    choices: Choices = st.session_state[CHOICES_KEY]
     return choices
 
 

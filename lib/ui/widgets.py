@@ -1,4 +1,4 @@
-"""Widgets the pages share: the metric picker, charts, lazy tabs, and the load page's column-table config."""
+"""Widgets the pages share: charts, lazy tabs, and the load page's column-table config."""
 
 from __future__ import annotations
 
@@ -19,18 +19,6 @@ T = TypeVar("T")
 def chart(figure: go.Figure, *, key: str, **options: Any) -> None:
     """Every Plotly chart goes out this way: names from data drawn as text, never as Plotly's HTML."""
     st.plotly_chart(defused(figure), width="stretch", key=key, **options)
-
-
-def metric_picker(sweep: Sweep, key: str, label: str = "Metric") -> str:
-    """A metric selectbox naming each metric's direction, starting on the sweep's main metric."""
-    chosen: str = st.selectbox(
-        label,
-        sweep.metrics,
-        index=sweep.metrics.index(sweep.default_metric or sweep.metrics[0]),
-        key=key,
-        format_func=lambda m: f"{m} ({sweep.direction(m).value})",
-    )
-    return chosen
 
 
 def needs_metric_and_params(sweep: Sweep) -> None:
@@ -58,6 +46,9 @@ def column_table_config() -> dict[str, Any]:
     return {
         "column": st.column_config.TextColumn("Column", width="medium"),
         "role": st.column_config.SelectboxColumn("Role", options=[r.value for r in Role], required=True),
+        "why": st.column_config.TextColumn(
+            "Why", width="large", help="What the role was decided from; change the role if it is wrong."
+        ),
         "kind": st.column_config.SelectboxColumn("Kind", options=[k.value for k in Kind], required=True),
         "direction": st.column_config.SelectboxColumn(
             "Direction", options=[d.value for d in Direction], help="Metrics only: is lower or higher better?"

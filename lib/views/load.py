@@ -21,3 +21,14 @@ def source_facts(sweep: Sweep) -> dict[str, str]:
 
 def skipped_table(sweep: Sweep) -> pd.DataFrame:
     return pd.DataFrame(sweep.skipped, columns=["item", "reason"])
+
+
+INCLUDED_COLUMN = "included"
+
+
+def runs_with_inclusion(loaded: Sweep, included: Sweep) -> pd.DataFrame:
+    """Every loaded run with an `included` flag in front, the included runs first (in load order)."""
+    flag = loaded.runs.index.isin(included.runs.index)
+    runs = loaded.runs.copy()
+    runs.insert(0, INCLUDED_COLUMN, flag)
+    return pd.concat([runs[flag], runs[~flag]])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from lib.filters import Threshold, column_levels
 from lib.sweep import Sweep
 from lib.values import MISSING_LEVEL, AxisScale, reads_as_numbers
 
-__all__ = ["RUN_ORDER", "ViewState", "from_query", "to_query"]
+__all__ = ["RUN_ORDER", "ViewState", "from_query", "to_query", "with_metric"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,18 @@ class ViewState:
     reversed: bool = False
     best_percent: float | None = None
     hide: bool = False
+
+
+def with_metric(state: ViewState, metric: str, *, previous: str | None) -> ViewState:
+    """The view once the metric changes from `previous`: the new metric becomes the last axis and
+    the colour where the old one was; ranges set on the old metric stay (they are the user's)."""
+    if metric == previous:
+        return dataclasses.replace(state, metric=metric)
+    axes = state.axes
+    if axes and previous in axes:
+        axes = (*(a for a in axes if a not in (previous, metric)), metric)
+    colour = None if state.colour in (previous, metric) else state.colour
+    return dataclasses.replace(state, metric=metric, axes=axes, colour=colour)
 
 
 THRESHOLD_PREFIX = "f."

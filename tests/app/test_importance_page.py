@@ -77,17 +77,22 @@ def test_mdi_is_offered_and_named(app: AppTest) -> None:
     assert "impurity" in page_text(app).lower()
 
 
-def test_importance_can_use_only_the_runs_the_parallel_filters_keep(app: AppTest, fits) -> None:
+def test_importance_uses_the_runs_the_shared_filters_keep_unless_told_otherwise(app: AppTest, fits) -> None:
     open_importance(app)
-    assert not any(t.label.startswith("Only the") for t in app.toggle)  # no filters set yet
+    assert not any(t.label.startswith("Use only the") for t in app.toggle)  # no filters set yet
     app.switch_page("pages/parallel.py").run()
     next(s for s in app.sidebar.slider if s.label.startswith("Keep the best q%")).set_value(50).run()
     app.switch_page("pages/importance.py").run()
-    toggle = next(t for t in app.toggle if t.label.startswith("Only the"))
-    kept = int(toggle.label.split("Only the ")[1].split(" runs")[0])
-    with_metric = int(app.session_state["sweep.loaded"].runs["val_accuracy"].notna().sum())
+    toggle = next(t for t in app.toggle if t.label.startswith("Use only the"))
+    assert toggle.value  # the kept runs by default, as on every page
+    kept = int(toggle.label.split("Use only the ")[1].split(" kept")[0])
+    runs = app.session_state["sweep.loaded"].runs
+    finished = runs[runs["run.state"] == "finished"]
+    with_metric = int(finished["val_accuracy"].notna().sum())
     assert math.ceil(with_metric / 2) <= kept <= math.ceil(with_metric / 2) + 3  # ties at the cut-off
-    toggle.set_value(True).run()
-    assert not app.exception
     assert f"on {kept} runs" in page_text(app)  # the trust line names the runs used
+    assert "best 50% by val_accuracy" in page_text(app)
+    toggle.set_value(False).run()
+    assert not app.exception
+    assert f"on {len(finished)} runs" in page_text(app)
     assert len(fits) == 2

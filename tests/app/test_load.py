@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -91,20 +92,24 @@ def test_an_uploaded_runs_table_becomes_the_current_sweep(app: AppTest) -> None:
     assert {m.label: m.value for m in app.metric}["Runs"] == "50"
     app.switch_page("pages/importance.py").run()
     assert not app.exception
-    assert sidebar_run_count(app) == 50
+    finished = int((pd.read_csv(NEVRO_CSV)["State"] == "finished").sum())  # 5 crashed, 1 failed
+    assert sidebar_run_count(app) == finished == 44
 
 
-@pytest.mark.parametrize("state_to_drop", ["failed"])
-def test_state_filter_narrows_the_runs_every_page_sees(app: AppTest, state_to_drop: str) -> None:
+def test_rankings_use_finished_runs_until_the_user_adds_other_states(app: AppTest) -> None:
     open_load_page(app)
     states = app.multiselect(key="load.states.0")
-    kept = [s for s in states.value if s != state_to_drop]
-    states.set_value(kept).run()
-    assert not app.exception
-    dropped = int((ui_sweep(app).runs["run.state"] == state_to_drop).sum())
-    assert dropped > 0
+    loaded = ui_sweep(app).runs
+    assert states.value == ["finished"]
+    assert set(states.options) == {"failed", "finished"}
     app.switch_page("pages/importance.py").run()
-    assert sidebar_run_count(app) == len(ui_sweep(app).runs) - dropped
+    assert sidebar_run_count(app) == int((loaded["run.state"] == "finished").sum())
+    assert "5 failed left out" in page_text(app)
+    app.switch_page("pages/load.py").run()
+    app.multiselect(key="load.states.0").set_value(["failed", "finished"]).run()
+    assert not app.exception
+    app.switch_page("pages/importance.py").run()
+    assert sidebar_run_count(app) == len(loaded)
 
 
 def test_changing_a_column_kind_is_kept(app: AppTest) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-import pytest
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import page_text
@@ -36,9 +36,16 @@ def n_runs(app: AppTest) -> int:
     return len(app.session_state["sweep.loaded"].runs)
 
 
+def finished_runs(app: AppTest) -> pd.DataFrame:
+    """The runs included by default: the demo's failed runs are left out until a user adds them."""
+    runs = app.session_state["sweep.loaded"].runs
+    return runs[runs["run.state"] == "finished"]
+
+
 def kept_count(app: AppTest) -> tuple[int, int]:
-    line = next(m.value for m in app.markdown if "runs kept" in m.value)
-    kept, total = line.strip("*").split(" runs kept")[0].split(" of ")
+    """(kept, loaded) from the context line `metric, direction · 47 of 224 runs: ...`."""
+    line = next(m.value for m in app.markdown if " runs" in m.value and " · " in m.value)
+    kept, total = line.strip("*").split(" · ")[1].split(" runs")[0].split(" of ")
     return int(kept.replace(",", "")), int(total.replace(",", ""))
 
 
@@ -51,7 +58,7 @@ def test_default_view_orders_axes_by_importance_with_the_metric_last(app: AppTes
     assert {"learning_rate", "optimizer"} <= set(axes)
     lr = dimensions(app)["learning_rate"]
     assert any(t in lr["ticktext"] for t in ("1e-4", "1e-3", "0.001", "0.01"))  # real units on a log axis
-    assert kept_count(app) == (n_runs(app), n_runs(app))
+    assert kept_count(app) == (len(finished_runs(app)), n_runs(app))
     assert app.query_params["axes"].split(",")[-1] == "val_accuracy"
 
 
@@ -60,7 +67,7 @@ def test_best_percent_keeps_the_best_runs_and_draws_the_range_on_the_metric_axis
     sidebar_widget(app, "slider", "Keep the best q%").set_value(10).run()
     assert not app.exception
     kept, total = kept_count(app)
-    values = app.session_state["sweep.loaded"].runs["val_accuracy"].dropna().sort_values(ascending=False)
+    values = finished_runs(app)["val_accuracy"].dropna().sort_values(ascending=False)
     cutoff = values.iloc[math.ceil(len(values) / 10) - 1]
     assert total == n_runs(app)
     assert kept == int((values >= cutoff).sum())  # the best 10%, and every run tied with the cut-off
@@ -79,10 +86,11 @@ def test_hiding_filtered_runs_draws_only_the_kept_ones(app: AppTest) -> None:
     sidebar_widget(app, "toggle", "Hide runs outside").set_value(True).run()
     kept, _ = kept_count(app)
     assert len(dimensions(app)["val_accuracy"]["values"]["bdata"]) > 0
-    assert f"showing {kept:,} of {n_runs(app):,} runs" in page_text(app)
+    assert f"showing {kept:,} of {len(finished_runs(app)):,} runs" in page_text(app)
 
 
 def test_a_shared_link_reopens_the_same_view(app: AppTest) -> None:
+    app.query_params["src"] = "demo"  # every link the app writes names its sweep
     app.query_params["axes"] = "optimizer,learning_rate,val_loss,val_accuracy"
     app.query_params["flip"] = "val_loss"
     app.query_params["c"] = "val_loss"
@@ -95,7 +103,7 @@ def test_a_shared_link_reopens_the_same_view(app: AppTest) -> None:
     assert dims["val_loss"]["range"][0] > dims["val_loss"]["range"][1]  # flipped
     assert "constraintrange" in dims["optimizer"] and "constraintrange" in dims["val_accuracy"]
     assert figure(app)["data"][0]["line"]["colorbar"]["title"]["text"].startswith("val_loss")
-    runs = app.session_state["sweep.loaded"].runs
+    runs = finished_runs(app)
     expected = int(((runs["optimizer"] == "adam") & (runs["val_accuracy"] >= 0.9)).sum())
     assert kept_count(app) == (expected, n_runs(app))
 
@@ -116,20 +124,18 @@ def test_a_categorical_filter_keeps_only_its_levels(app: AppTest) -> None:
     sidebar_widget(app, "multiselect", "Parameter filters").set_value(["optimizer"]).run()
     sidebar_widget(app, "multiselect", "optimizer").set_value(["sgd"]).run()
     assert not app.exception
-    runs = app.session_state["sweep.loaded"].runs
+    runs = finished_runs(app)
     assert kept_count(app) == (int((runs["optimizer"] == "sgd").sum()), n_runs(app))
     assert app.query_params["f.optimizer"] == "sgd"
 
 
-@pytest.mark.parametrize("state", ["failed"])
-def test_the_run_state_filter_is_shared_with_every_page(app: AppTest, state: str) -> None:
+def test_the_run_state_filter_is_shared_with_every_page(app: AppTest) -> None:
     open_parallel(app)
     states = sidebar_widget(app, "multiselect", "States")
-    states.set_value([s for s in states.value if s != state]).run()
+    assert states.value == ["finished"]  # rankings use finished runs by default
+    states.set_value(["failed", "finished"]).run()
     assert not app.exception
-    runs = app.session_state["sweep.loaded"].runs
-    remaining = int((runs["run.state"] != state).sum())
-    assert kept_count(app)[1] == remaining
+    assert kept_count(app) == (n_runs(app), n_runs(app))
     app.switch_page("pages/importance.py").run()
     banner = next(c.value for c in app.sidebar.caption if " runs · " in c.value)
-    assert banner.startswith(f"{remaining} runs")
+    assert banner.startswith(f"{n_runs(app)} runs")

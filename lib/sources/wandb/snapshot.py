@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from lib.columns import Direction, Kind
 from lib.sources.errors import SourceError
 from lib.sources.snapshot import CLAIM_NOTE, FROM_SNAPSHOT, snapshot_source, spec_fields
@@ -104,6 +106,8 @@ def _snapshot_meta(sweep: Sweep, json_columns: list[str], spec: WandbSpec | None
         "kinds": {k: str(v) for k, v in sweep.kinds.items()},
         "directions": {k: str(v) for k, v in sweep.directions.items()},
         "primary_metric": sweep.primary_metric,
+        "primary_reason": sweep.primary_reason,
+        "reasons": sweep.reasons,
         "sweep_configs": json_safe(sweep.sweep_configs),
         "skipped": [list(item) for item in sweep.skipped],
         "notes": sweep.notes,
@@ -214,7 +218,16 @@ def load_snapshot(path: str | Path) -> Sweep:
         primary_metric=meta.get("primary_metric") if meta.get("primary_metric") in frame else None,
         sweep_configs=meta.get("sweep_configs", {}),
         notes=[CLAIM_NOTE, *(str(n) for n in meta.get("notes", []) if isinstance(n, str))],
+        reasons=_text_mapping(meta.get("reasons"), frame),
+        primary_reason=meta["primary_reason"] if isinstance(meta.get("primary_reason"), str) else None,
     )
+
+
+def _text_mapping(value: Any, frame: pd.DataFrame) -> dict[str, str]:
+    """The stored role reasons, only text about columns the snapshot holds (a file may say anything)."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str) and k in frame}
 
 
 def snapshot_bytes(sweep: Sweep, spec: WandbSpec | None = None) -> bytes:
