@@ -1,7 +1,15 @@
 import pandas as pd
 
 from lib.columns import Direction, Kind
-from lib.selection import Choices, Role, apply_choices, choices_from_column_table, column_table
+from lib.selection import (
+    Choices,
+    Role,
+    apply_choices,
+    choices_from_column_table,
+    column_table,
+    default_choices,
+    default_states,
+)
 from lib.sweep import RunRecord, sweep_from_records
 from lib.views.home import best_run_id, best_run_summary, state_table
 
@@ -100,3 +108,36 @@ def test_state_table_counts_runs() -> None:
     table = state_table(sweep_of_four())
     assert dict(zip(table["state"], table["runs"], strict=True)) == {"finished": 3, "failed": 1}
     assert isinstance(table, pd.DataFrame)
+
+
+def _with_states(*states: str):
+    records = [
+        RunRecord(run_id=f"r{i}", state=state, config={"lr": 0.1 * (i + 1)}, summary={"loss": float(i)})
+        for i, state in enumerate(states)
+    ]
+    return sweep_from_records(records, source="states")
+
+
+def test_rankings_start_on_finished_runs_when_others_stopped_early() -> None:
+    assert default_states(_with_states("finished", "pruned", "finished")) == ("finished",)
+    assert default_states(_with_states("finished", "crashed", "failed", "running")) == ("finished",)
+    chosen = apply_choices(
+        _with_states("finished", "pruned"), default_choices(_with_states("finished", "pruned"))
+    )
+    assert list(chosen.runs.index) == ["r0"]
+
+
+def test_no_state_filter_when_the_states_do_not_say_which_runs_finished() -> None:
+    assert default_states(_with_states("unknown", "unknown")) is None
+    assert default_states(_with_states("finished", "unknown")) is None
+    assert default_states(_with_states("pruned", "failed")) is None  # nothing finished: keep them all
+    assert default_choices(_with_states("finished")) == Choices()
+
+
+def test_the_column_table_says_why_each_role_and_names_the_users_choice() -> None:
+    sweep = sweep_of_four()
+    table = column_table(sweep).set_index("column")
+    assert table.loc["loss", "role"] == "metric" and table.loc["loss", "why"].startswith("metric")
+    assert table.loc["lr", "role"] == "parameter" and table.loc["lr", "why"].startswith("parameter")
+    chosen = column_table(sweep, {"tag": Role.PARAMETER}).set_index("column")
+    assert chosen.loc["tag", "why"] == "your choice"
