@@ -315,6 +315,26 @@ def test_a_written_link_for_the_demo_and_for_a_path(probe: AppTest) -> None:
     assert probe.query_params["src"] == f"path:{relative(KINGB12)}"
 
 
+def test_a_study_loaded_by_its_url_is_written_so_that_a_recipient_reopens_it(
+    probe: AppTest, probe_entry: str
+) -> None:
+    open_link(probe, {})
+    probe.segmented_control(key="load.source").set_value("Optuna study").run()
+    probe.radio(key="load.optuna.how").set_value("Database URL").run()
+    probe.text_input(key="load.optuna.url").input(f"sqlite:///{OPTUNA_DB}").run()  # absolute
+    next(b for b in probe.button if b.label == "Load study").click()
+    probe.session_state["probe.write"] = VIEW
+    probe.run()
+    link = dict(probe.query_params)
+    assert link == {"src": f"optuna:sqlite:///{relative(OPTUNA_DB)}#koleo_gradacc", **VIEW}
+
+    recipient = AppTest.from_file(probe_entry, default_timeout=60)
+    open_link(recipient, link)
+    assert not recipient.warning
+    assert len(recipient.session_state["sweep.loaded"].runs) == 100
+    assert shown_view(recipient) == VIEW
+
+
 def test_a_written_link_for_an_upload_names_the_file(probe: AppTest) -> None:
     open_link(probe, {})
     probe.segmented_control(key="load.source").set_value("Upload a runs table").run()
