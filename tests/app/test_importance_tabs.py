@@ -49,14 +49,17 @@ def importance_rows(app: AppTest) -> pd.DataFrame:
 
 
 def demo_runs(app: AppTest) -> pd.DataFrame:
-    return app.session_state["sweep.loaded"].runs
+    """The demo runs the page analyses by default: its finished ones (5 failed runs are left out)."""
+    runs = app.session_state["sweep.loaded"].runs
+    return runs[runs["run.state"] == "finished"]
 
 
 def configurations(app: AppTest) -> pd.Series:
     """Runs per configuration (every analysed parameter but the seed), runs without the metric left out."""
     sweep = app.session_state["sweep.loaded"]
     params = [p for p in sweep.analysable_params if p != "seed"]
-    runs = sweep.runs[sweep.runs["val_accuracy"].notna()]
+    runs = demo_runs(app)
+    runs = runs[runs["val_accuracy"].notna()]
     return runs.groupby(params, dropna=False).size()
 
 
