@@ -29,7 +29,8 @@ def test_a_link_with_a_view_draws_that_chart(app_url: str, page: Page) -> None:
     expect(labels.nth(0)).to_have_text("optimizer")
     expect(labels.nth(2)).to_have_text("val_accuracy")
     expect(chart.locator("canvas").first).to_be_attached()
-    expect(page.locator('[data-testid="stMain"]').get_by_text("best 10% by val_accuracy").first).to_be_visible()
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_text("best 10% by val_accuracy").first).to_be_visible()
     assert "q=10.0" in page.url and "axes=optimizer" in page.url
     applied = page.evaluate(APPLIED_CONSTRAINTS)  # what Plotly kept after its own checks
     assert applied[0] is None and applied[1] is None
