@@ -83,24 +83,22 @@ def _numeric_positions(column: np.ndarray) -> np.ndarray:
     return positions
 
 
-def _categorical_positions(one_hot: np.ndarray, present: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """A categorical as ONE coordinate: its levels as equal cells of [0, 1], ordered by mean metric.
+def _categorical_positions(one_hot: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """A categorical as ONE coordinate: its levels as equal cells of [0, 1], in their natural order.
 
     Not one-hot columns: fANOVA averages over a product space, and with one column per level most
     of that space is impossible (no level, or several at once); the level's effect would be spread
     over columns whose separate main effects do not add up to the parameter's. With one cell per
-    level, the marginal is exactly the tree's average for each level. Ordering levels by their mean
-    metric lets threshold splits separate good from bad levels: for squared error the best split of
-    levels into two groups is a threshold in that order (Breiman et al. 1984, CART, 9.4).
+    level, the marginal is exactly the tree's average for each level.
+
+    The order does not look at the metric. Sorting levels by the analysed runs' mean metric lets
+    threshold splits separate good from bad levels, but it leaks the metric into the coordinate: a
+    dead 40-level categorical sorted by 50 runs' means reads as a smooth trend and took 36% of the
+    variance (1% in a fixed order; a real 4-level effect kept 25% vs 19%; 6 seeds each).
     """
     level = one_hot.argmax(axis=1)
-    counts = np.bincount(level[present], minlength=one_hot.shape[1])
-    sums = np.bincount(level[present], weights=y[present], minlength=one_hot.shape[1])
-    observed = np.flatnonzero(counts)
-    by_mean = observed[np.argsort(sums[observed] / counts[observed], kind="stable")]
-    rank = np.zeros(one_hot.shape[1], dtype=int)
-    rank[by_mean] = np.arange(len(by_mean))
-    return np.where(present, (rank[level] + 0.5) / max(len(by_mean), 1), MISSING_POSITION)
+    n_levels = max(one_hot.shape[1], 1)
+    return np.where(present, (level + 0.5) / n_levels, MISSING_POSITION)
 
 
 def _decides_existence(parent: np.ndarray, missing: np.ndarray) -> bool:
@@ -117,9 +115,7 @@ def _decides_existence(parent: np.ndarray, missing: np.ndarray) -> bool:
     return bool(np.all((runs_missing == 0) | (runs_missing == runs)))
 
 
-def _space(
-    design: Design, params: Sequence[str], kinds: Mapping[str, Kind], y: np.ndarray, seed: int
-) -> _Space:
+def _space(design: Design, params: Sequence[str], kinds: Mapping[str, Kind], seed: int) -> _Space:
     """Where another parameter decides whether a parameter exists (a branch of a conditional
     space), a missing value says nothing the other does not: it is filled with values drawn from
     the runs that have it, so the tree credits the branch to the parameter that chose it and sees
@@ -130,7 +126,7 @@ def _space(
     for param in params:
         block = design.matrix[:, design.groups[param]]
         if kinds[param] is Kind.CATEGORICAL:
-            columns.append(_categorical_positions(block, design.present[param], y))
+            columns.append(_categorical_positions(block, design.present[param]))
         else:
             columns.append(_numeric_positions(block[:, 0]))
     x = np.column_stack(columns)
@@ -293,7 +289,7 @@ def fanova_report(
     kinds_in_model = model_kinds(with_metric, params, kinds)
     rows = _subsample_rows(n_runs, max_fit_rows, seed)
     fitted, y = with_metric.iloc[rows], y_metric[rows]
-    space = _space(design_matrix(fitted, params, kinds_in_model), params, kinds_in_model, y, seed)
+    space = _space(design_matrix(fitted, params, kinds_in_model), params, kinds_in_model, seed)
     forest = _fit_forest(space, y, n_trees, seed, max_depth, min_samples_leaf)
     per_tree = [tree_main_effect_shares(t.tree_, space.missing_share) for t in forest.estimators_]
     shares = np.array([s for s in per_tree if s is not None]).reshape(-1, len(params))

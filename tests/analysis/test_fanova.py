@@ -233,3 +233,19 @@ def test_demo_counts_runs_without_the_metric(demo_report: FanovaReport) -> None:
     runs = load_demo().runs
     assert demo_report.n_without_metric == runs["val_accuracy"].isna().sum()
     assert demo_report.n_runs + demo_report.n_without_metric == len(runs)
+
+
+def test_a_dead_many_level_categorical_takes_no_variance_at_fifty_runs() -> None:
+    """y depends on lr only; a 40-level categorical with no effect has a true share of 0. Ordering
+    its levels by the same runs' mean metric made it a fake trend (about a third of the variance)."""
+    shares = []
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        runs = pd.DataFrame(
+            {"lr": rng.uniform(-4, -1, 50), "dead": rng.choice([f"l{i}" for i in range(40)], 50)}
+        )
+        runs["y"] = -((runs["lr"] + 2.5) ** 2) + rng.normal(0, 0.2, 50)
+        kinds = {"lr": Kind.NUMERIC, "dead": Kind.CATEGORICAL}
+        shares.append(shares_of(fanova_report(runs, ["lr", "dead"], "y", kinds=kinds).table))
+    assert np.mean([s["dead"] for s in shares]) < 0.05
+    assert np.mean([s["lr"] for s in shares]) > 0.85
