@@ -91,3 +91,81 @@ correlation usually has a sweet spot or an interaction: look at it on the parall
 Log-scaled parameters are correlated on the log scale; a categorical has no order, so it gets no
 correlation: open its levels below instead.
 """
+
+
+WITHIN_SEED_NOISE = "within seed noise"
+MAIN_EFFECT_GAP = 0.15  # importance minus main-effect share above which a parameter acts in interactions
+
+
+def _within_noise_floor(table: pd.DataFrame) -> pd.Series:
+    if "within_noise" not in table:
+        return pd.Series(pd.NA, index=table.index, dtype="boolean")
+    return table["within_noise"].astype("boolean")
+
+
+def signs_of_effect(table: pd.DataFrame, noise_flags: pd.DataFrame | None = None) -> dict[str, str]:
+    """Parameters with evidence that they matter, whatever their importance share: above the noise
+    floor of a shuffled metric, or an effect larger than the seed noise. Next sweep does not fix them."""
+    signs: dict[str, str] = {}
+    above_floor = _within_noise_floor(table) == False  # noqa: E712 (a nullable boolean: NA stays out)
+    for param in table.loc[above_floor.fillna(False).to_numpy(dtype=bool), "parameter"]:
+        signs[str(param)] = "its importance is above the noise floor of a shuffled metric"
+    if noise_flags is not None and WITHIN_SEED_NOISE in noise_flags:
+        beyond_seeds = noise_flags[WITHIN_SEED_NOISE].astype("boolean") == False  # noqa: E712
+        for param in noise_flags.loc[beyond_seeds.fillna(False).to_numpy(dtype=bool), "parameter"]:
+            signs.setdefault(str(param), "its effect is larger than the seed noise")
+    return signs
+
+
+def noise_vs_forest(table: pd.DataFrame, noise_flags: pd.DataFrame) -> list[str]:
+    """Where the seed-noise tab and the forest disagree about a parameter, and why they can."""
+    within_floor = dict(zip(table["parameter"], _within_noise_floor(table), strict=True))
+    share = dict(zip(table["parameter"], table["importance"], strict=True))
+    sentences = []
+    flags = zip(noise_flags["parameter"].astype(str), noise_flags[WITHIN_SEED_NOISE], strict=True)
+    for param, within_seeds in flags:
+        if pd.isna(within_seeds) or param not in share:
+            continue
+        low_share = share[param] < 0.02 or within_floor.get(param) is True
+        if not within_seeds and low_share:
+            sentences.append(
+                f"{param}: its effect is larger than the seed noise, yet its importance share is "
+                f"{share[param]:.2f}. The effect here is the swing of the forest's curve along it; the "
+                "importance is how much shuffling it hurts predictions of unseen runs: a swing in a "
+                "region few runs visit moves predictions little."
+            )
+        elif within_seeds and not low_share:
+            sentences.append(
+                f"{param}: its importance share is {share[param]:.2f}, yet its effect is within the seed "
+                "noise: the forest may be fitting seed luck; more repeats would settle it."
+            )
+    return sentences
+
+
+def fanova_vs_forest(table: pd.DataFrame, fanova: pd.DataFrame, interaction_share: float) -> list[str]:
+    """What the variance decomposition adds to the forest's ranking: the parameters whose importance
+    is mostly interaction, and what the grey (interactions) bar is."""
+    sentences = []
+    if np.isfinite(interaction_share) and interaction_share > 0:
+        sentences.append(
+            f"(interactions), {interaction_share:.0%}: the share of the variance no parameter explains on "
+            "its own. It holds effects that exist only in combination (a learning rate whose best value "
+            "depends on the optimizer) and what the forest cannot tell from noise; "
+            + (
+                "here it is the largest part, so read pairs on the Shape of the response page."
+                if interaction_share >= 0.5
+                else "the main effects above are most of the story."
+            )
+        )
+    main = dict(zip(fanova["parameter"], fanova["variance_share"], strict=True))
+    for param, importance in zip(table["parameter"], table["importance"], strict=True):
+        alone = main.get(param)
+        if alone is None or not np.isfinite(alone) or not np.isfinite(importance):
+            continue
+        if importance - alone > MAIN_EFFECT_GAP:
+            sentences.append(
+                f"{param}: importance {importance:.2f} but a main effect of {alone:.2f}: it matters mostly "
+                "together with other parameters (an interaction), which the importance counts and a "
+                "main effect does not."
+            )
+    return sentences

@@ -143,6 +143,7 @@ def next_sweep_config(
     margin: float = DEFAULT_MARGIN,
     method: str = "bayes",
     selection: str = "",
+    signs_of_effect: Mapping[str, str] | None = None,
 ) -> NextSweep:
     """A W&B sweep over the region of the runs in `kept` (a bool mask over `sweep.runs`).
 
@@ -150,7 +151,9 @@ def next_sweep_config(
     ones); `fixed`: names to fix at the best kept run's value, or a mapping name -> value;
     `importance`: a table with `parameter` and `importance` columns; parameters below
     `min_importance` are fixed; `margin`: share of the kept range added on each side; `selection`:
-    how the runs were kept, for the YAML header (e.g. "best 10% by val_accuracy").
+    how the runs were kept, for the YAML header (e.g. "best 10% by val_accuracy");
+    `signs_of_effect`: parameter -> why it may matter after all (its importance is above the noise
+    floor, or its effect above the seed noise); such a parameter is never fixed for low importance.
     Raises `NoKeptRunsError` when no run is kept and `NextSweepError` for an unknown metric,
     parameter or method.
     """
@@ -168,6 +171,7 @@ def next_sweep_config(
         originals=originals,
         importance=_importance_map(importance),
         min_importance=min_importance,
+        signs_of_effect=dict(signs_of_effect or {}),
         fixed=fixed_map,
         margin=margin,
     )

@@ -71,6 +71,7 @@ class PlanContext:
     originals: dict[str, ParameterSpec]
     importance: dict[str, float]
     min_importance: float
+    signs_of_effect: Mapping[str, str]  # parameter -> why it may matter despite low importance
     fixed: Mapping[str, Any]
     margin: float
 
@@ -254,7 +255,13 @@ def plan_parameter(ctx: PlanContext, name: str) -> ParameterPlan:
         return plan(None, why, condition=condition)
     note = _conditional_note(len(present), len(kept_values), condition)
     importance = ctx.importance.get(name)
-    if importance is not None and importance < ctx.min_importance:
+    low_importance = importance is not None and importance < ctx.min_importance
+    if low_importance and name in ctx.signs_of_effect:
+        note += (
+            f"; searched although its importance {importance:.3f} is below {ctx.min_importance:g}: "
+            f"{ctx.signs_of_effect[name]}"
+        )
+    elif low_importance and importance is not None:
         value = typed_number(best_value(ctx, name), integer)
         why = (
             f"fixed at the best kept run's value: importance {importance:.3f} is below {ctx.min_importance:g}"
