@@ -216,6 +216,18 @@ def test_unimportant_parameter_is_fixed_at_the_best_kept_runs_value(sweep) -> No
     assert "distribution" in spec_at(result.config, "dropout")  # 0.05 is above the threshold
 
 
+def test_a_low_importance_is_not_enough_to_fix_a_parameter_with_signs_of_an_effect(sweep) -> None:
+    kept = good_mask(sweep)
+    importance = pd.DataFrame({"parameter": ["workers", "lr", "dropout"], "importance": [0.004, 0.8, 0.05]})
+    signs = {"workers": "its effect is larger than the seed noise"}
+    result = next_sweep_config(
+        sweep, kept, "loss", importance=importance, min_importance=0.02, signs_of_effect=signs
+    )
+    assert "value" not in spec_at(result.config, "workers")  # still searched
+    why = decision(result, "workers")["why"]
+    assert "importance 0.004 is below 0.02" in why and "larger than the seed noise" in why
+
+
 def test_caller_can_fix_parameters_by_name_or_value(sweep) -> None:
     kept = good_mask(sweep)
     by_name = next_sweep_config(sweep, kept, "loss", fixed=["dropout"])
