@@ -8,6 +8,8 @@ from lib import ui
 from lib.analysis.next_sweep import NextSweepError, next_sweep_config, optuna_snippet
 from lib.filters import best_percent_mask
 from lib.safe_text import md, md_sentence
+from lib.ui.cache import effects_against_noise, sweep_noise
+from lib.views.importance import signs_of_effect
 
 ui.page_frame()
 sweep = ui.current_sweep()
@@ -40,11 +42,14 @@ min_importance = middle.number_input(
 method = right.radio("Search method", ["bayes", "random"], horizontal=True, key="next.method")
 fixed = st.multiselect("Also fix", sweep.analysable_params, key="next.fixed")
 importance = ui.default_importance(sweep, metric).table
+noise = sweep_noise(sweep, metric)
+seed_flags = effects_against_noise(sweep, sweep.analysable_params, metric, noise) if noise.known else None
+signs = signs_of_effect(importance, seed_flags)  # never fixed for a low importance alone
 
 try:
     proposal = next_sweep_config(
         sweep, kept, metric, fixed=fixed, importance=importance, min_importance=min_importance,
-        margin=margin, method=method, selection=selection,
+        margin=margin, method=method, selection=selection, signs_of_effect=signs,
     )  # fmt: skip
 except NextSweepError as error:
     st.info(md_sentence(str(error)), icon=":material/info:")

@@ -31,6 +31,8 @@ from lib.views.importance import (
     correlation_colour,
     display_table,
     excluded_params,
+    fanova_vs_forest,
+    noise_vs_forest,
     settings_text,
     trust_summary,
 )
@@ -124,7 +126,7 @@ def forest_tab(analysis: Analysis) -> None:
         _importance_table(table, analysis.sweep.direction(report.metric))
     with st.expander("What correlation and importance each tell you"):
         st.markdown(INTERPRETATION)
-    _levels(analysis.sweep, analysis.params, report.metric)
+    _levels(analysis.sweep, list(report.table["parameter"]), report.metric)  # most important first
 
 
 def _noise_mark(flag: bool | float | None) -> str:
@@ -249,6 +251,8 @@ def fanova_tab(analysis: Analysis) -> None:
         chart(variance_share_figure(report), key="importance.fanova_chart")
         r2 = f"out-of-bag R² = {report.r2:.2f}, " if report.r2 is not None else ""
         st.caption(f"{r2}{report.n_runs} runs; bars show the 10–90% spread across trees.")
+        for sentence in fanova_vs_forest(analysis.report().table, report.table, report.interaction_share):
+            st.markdown(f"- {md_sentence(sentence)}")
 
 
 def noise_tab(analysis: Analysis) -> None:
@@ -264,6 +268,8 @@ def noise_tab(analysis: Analysis) -> None:
         "the threshold could be seed luck alone."
     )
     st.dataframe(capped_table(noise_flags).frame, hide_index=True, width="stretch")
+    for sentence in noise_vs_forest(analysis.report().table, noise_flags):
+        st.markdown(f"- {md_sentence(sentence)}")
     with st.expander(f"The {noise.report.n_repeated} repeated configurations"):
         repeated = capped_table(noise.report.table)
         st.dataframe(repeated.frame, hide_index=True, width="stretch")

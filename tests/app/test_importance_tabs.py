@@ -219,3 +219,28 @@ def test_a_hidden_tab_keeps_its_settings(served_app: AppTest) -> None:
     show_tab(app, "Variance decomposition")
     assert app.toggle(key="importance.fanova").value is False
     assert not app.get("plotly_chart")
+
+
+def test_the_variance_decomposition_says_what_its_interactions_bar_holds(app: AppTest) -> None:
+    open_importance(app)
+    panel = tab(show_tab(app, "Variance decomposition"), "Variance decomposition")
+    (chart,) = panel.get("plotly_chart")
+    (trace,) = json.loads(chart.proto.spec)["data"]
+    share = trace["x"][trace["y"].index("(interactions)")]
+    sentence = next(m.value for m in panel.markdown if "(interactions)" in m.value)
+    assert f"{share:.0%}" in sentence and "only in combination" in sentence
+
+
+def test_the_seed_noise_tab_explains_where_it_disagrees_with_the_forest(app: AppTest) -> None:
+    open_importance(app)
+    forest = importance_rows(app).set_index("parameter")["importance"]
+    noise = tab(show_tab(app, "Seed noise"), "Seed noise")
+    flags = next(f.value for f in noise.dataframe if "within seed noise" in f.value.columns)
+    beyond_seeds = set(flags.loc[flags["within seed noise"] == False, "parameter"])  # noqa: E712
+    low_share = {p for p in beyond_seeds if forest.get(p, 1.0) < 0.02}
+    explained = {
+        m.value.split(":")[0].lstrip("- ").replace("\\", "")  # names are Markdown-escaped
+        for m in noise.markdown
+        if "larger than the seed noise" in m.value
+    }
+    assert low_share <= explained  # every low share with a real effect is explained
