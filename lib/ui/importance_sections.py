@@ -35,9 +35,11 @@ from lib.views.importance import (
     noise_vs_forest,
     settings_text,
     trust_summary,
+    unsupported_reason,
 )
 
 NOISE_COLUMN = "vs seed noise"
+GREYED_TEXT = "#9ca3af"
 METHODS: list[Method] = list(Method)
 
 
@@ -123,7 +125,10 @@ def forest_tab(analysis: Analysis) -> None:
         if noise_flags is not None:
             flags = noise_flags.set_index("parameter")["within seed noise"]
             table[NOISE_COLUMN] = table["parameter"].map(lambda p: _noise_mark(flags.get(p)))
-        _importance_table(table, analysis.sweep.direction(report.metric))
+        unsupported = unsupported_reason(report)
+        _importance_table(table, analysis.sweep.direction(report.metric), greyed=unsupported is not None)
+        if unsupported:
+            st.caption(md_sentence(unsupported))
     with st.expander("What correlation and importance each tell you"):
         st.markdown(INTERPRETATION)
     _levels(analysis.sweep, list(report.table["parameter"]), report.metric)  # most important first
@@ -148,8 +153,10 @@ def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSetti
     st.caption(settings_text(method, settings))
 
 
-def _importance_table(table: pd.DataFrame, direction: Direction) -> None:
+def _importance_table(table: pd.DataFrame, direction: Direction, *, greyed: bool = False) -> None:
     styled = table.style.map(lambda v: correlation_colour(v, direction), subset=["correlation", "spearman"])
+    if greyed:
+        styled = styled.set_properties(color=GREYED_TEXT)
     styled = styled.format("{:.2f}", subset=["correlation", "spearman"])
     st.dataframe(
         styled,

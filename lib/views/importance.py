@@ -169,3 +169,19 @@ def fanova_vs_forest(table: pd.DataFrame, fanova: pd.DataFrame, interaction_shar
                 "main effect does not."
             )
     return sentences
+
+
+UNSUPPORTED_R2 = 0.1  # below this held-out R², the forest's shares rank nothing
+
+
+def unsupported_reason(report: ImportanceReport) -> str | None:
+    """Why the importances cannot be acted on (the fit cannot support them), or None when they can."""
+    if report.r2 is None:
+        return "The metric does not vary across these runs, so no share means anything."
+    if report.r2 < UNSUPPORTED_R2:
+        return (
+            f"Greyed out: the forest predicts unseen runs barely better than their mean ({report.r2_kind} "
+            f"R² = {report.r2:.2f}), so these shares rank nothing. More runs, or a less noisy metric, "
+            "would let them."
+        )
+    return None

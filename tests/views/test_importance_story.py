@@ -3,9 +3,11 @@ Next sweep is told which parameters show signs of an effect."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from lib.views.importance import fanova_vs_forest, noise_vs_forest, signs_of_effect
+from lib.analysis.importance import importance_report
+from lib.views.importance import fanova_vs_forest, noise_vs_forest, signs_of_effect, unsupported_reason
 
 
 def forest_table() -> pd.DataFrame:
@@ -58,3 +60,14 @@ def test_the_interactions_bar_and_interaction_heavy_parameters_are_explained() -
     assert not any(s.startswith("batch:") for s in sentences)  # 0.29 vs 0.20: within the gap
     small = fanova_vs_forest(forest_table(), fanova, interaction_share=0.1)
     assert "most of the story" in small[0]
+
+
+def test_importances_are_greyed_with_a_reason_when_the_fit_cannot_support_them() -> None:
+    rng = np.random.default_rng(0)
+    noise_only = pd.DataFrame({"a": rng.uniform(0, 1, 40), "b": rng.uniform(0, 1, 40)})
+    noise_only["y"] = rng.normal(0, 1, 40)  # nothing to explain: held-out R² near or below 0
+    report = importance_report(noise_only, ["a", "b"], "y")
+    assert report.r2 is not None and report.r2 < 0.1
+    assert unsupported_reason(report).startswith("Greyed out")
+    signal = noise_only.assign(y=3 * noise_only["a"] + rng.normal(0, 0.1, 40))
+    assert unsupported_reason(importance_report(signal, ["a", "b"], "y")) is None
