@@ -40,15 +40,27 @@ def display_table(report: ImportanceReport, hidden: Sequence[str] = ()) -> pd.Da
             strict=True,
         )
     ]
-    return pd.DataFrame(
-        {
-            "parameter": shown["parameter"],
-            "importance": shown["importance"],
-            "spread (10–90%)": spread,
-            "correlation": shown["correlation"],
-            "spearman": shown.get("spearman", np.nan),
-        }
-    ).reset_index(drop=True)
+    columns = {
+        "parameter": shown["parameter"],
+        "importance": shown["importance"],
+        "spread (10–90%)": spread,
+        "correlation": shown["correlation"],
+        "spearman": shown.get("spearman", np.nan),
+    }
+    if "effect_text" in shown:
+        columns[EFFECT_COLUMN] = shown["effect_text"].fillna("")
+    if "within_noise" in shown:
+        columns[NOISE_FLOOR_COLUMN] = shown["within_noise"].map(_floor_mark)
+    return pd.DataFrame(columns).reset_index(drop=True)
+
+
+EFFECT_COLUMN = "which way"
+NOISE_FLOOR_COLUMN = "vs noise floor"
+
+
+def _floor_mark(within: object) -> str:
+    """Marked only when within the noise floor: a shuffled metric scores as high."""
+    return "≈ noise" if within is not None and not pd.isna(within) and bool(within) else ""
 
 
 def correlation_colour(value: float, direction: Direction) -> str:
