@@ -58,7 +58,7 @@ EFFECT_COLUMN = "which way"
 NOISE_FLOOR_COLUMN = "vs noise floor"
 
 
-def _floor_mark(within: object) -> str:
+def _floor_mark(within: bool | float | None) -> str:
     """Marked only when within the noise floor: a shuffled metric scores as high."""
     return "≈ noise" if within is not None and not pd.isna(within) and bool(within) else ""
 
