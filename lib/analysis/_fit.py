@@ -9,31 +9,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import RandomForestRegressor
+from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 
 from lib.columns import Kind, infer_kind
 from lib.values import all_parse_as_numbers, real_numbers
 
 MIN_RUNS = 8
+SINGLE_THREAD_ROWS = 1000
+
+Forest: TypeAlias = RandomForestRegressor | ExtraTreesRegressor
 
 
 @dataclass(frozen=True)
 class ForestSettings:
-    """The forest and the resampling. Defaults favour honest importances at interactive speed."""
+    """The forest and the resampling. Defaults favour honest importances at interactive speed;
+    the importance defaults were chosen on benchmarks/bench_importance_truth.py (see its note)."""
 
     n_trees: int = 100
     min_samples_leaf: int = 2
     max_features: float = 0.5
     max_fit_rows: int = 4000  # larger sweeps are subsampled for the fit
-    max_eval_rows: int = 1500  # held-out runs scored per fold
+    max_eval_rows: int = 800  # held-out runs scored per fold
     n_folds: int = 5  # k-fold below `single_split_above` runs, one 75/25 split above
-    single_split_above: int = 1000
+    single_split_above: int = 500
     n_repeats: int = 4
     large_fit_rows: int = 2000  # above this, each tree sees half the runs and leaves hold 5+
     seed: int = 0
+    kfold_rounds: int = 3  # k-fold repeated with fresh splits at or below `kfold_rounds_below` runs
+    kfold_rounds_below: int = 100
+    extra_trees_below: int = 0  # below this many runs, extremely randomized trees
+    null_repeats: int = 4  # importance on a shuffled metric, this many times, for the noise floor
+    # Above `single_split_above` runs importance fits one smaller forest on a subsample: at 10,000 x 50
+    # that keeps it >= 10x faster than Optuna's MDI with the same top parameters (bench_importance).
+    importance_fit_rows: int = 1500
+    single_split_trees: int = 40
+    single_split_leaf: int = 5
+    single_split_nulls: int = 2
 
 
 def runs_with_metric(runs: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -55,6 +70,27 @@ def forest_for(settings: ForestSettings, n_rows: int, *, oob: bool = False) -> R
         n_jobs=-1,
         random_state=settings.seed,
     )
+
+
+def importance_forest(settings: ForestSettings, n_rows: int, seed: int, *, single_split: bool) -> Forest:
+    """The forest behind held-out permutation: `forest_for`'s, or extremely randomized trees on
+    small sweeps (random thresholds find a pure interaction a greedy split cannot see). Small
+    forests run on one thread: starting threads costs more than they save below ~1,000 runs."""
+    n_jobs = 1 if n_rows <= SINGLE_THREAD_ROWS else -1
+    if n_rows < settings.extra_trees_below:
+        return ExtraTreesRegressor(
+            n_estimators=settings.n_trees,
+            min_samples_leaf=settings.min_samples_leaf,
+            max_features=settings.max_features,
+            n_jobs=n_jobs,
+            random_state=seed,
+        )
+    forest = forest_for(settings, n_rows).set_params(random_state=seed, n_jobs=n_jobs)
+    if single_split:
+        forest.set_params(
+            n_estimators=settings.single_split_trees, min_samples_leaf=settings.single_split_leaf
+        )
+    return forest
 
 
 def subsample_rows(n: int, cap: int, rng: np.random.Generator, rows: np.ndarray | None = None) -> np.ndarray:
