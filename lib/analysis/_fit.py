@@ -41,7 +41,7 @@ class ForestSettings:
     seed: int = 0
     kfold_rounds: int = 3  # k-fold repeated with fresh splits at or below `kfold_rounds_below` runs
     kfold_rounds_below: int = 100
-    extra_trees_below: int = 0  # below this many runs, extremely randomized trees
+    extra_trees_below: int = 100  # fits on fewer runs use extremely randomized trees
     null_repeats: int = 4  # importance on a shuffled metric, this many times, for the noise floor
     # Above `single_split_above` runs importance fits one smaller forest on a subsample: at 10,000 x 50
     # that keeps it >= 10x faster than Optuna's MDI with the same top parameters (bench_importance).

@@ -5,13 +5,13 @@ Shares: a parameter's mean raw importance, negatives read as 0 (a shuffle that h
 says "no effect", not "harmful"), over the sum of those. Interval (`importance_low/high`): the 10th
 and 90th percentiles of that same share over bootstrap resamples of the samples (folds x shuffles,
 or trees), so it is a share too and lies in [0, 1]. Noise floor: the 90th percentile, over the
-nulls, of a parameter's mean raw importance on a shuffled metric, on the same scale as the share
-(divided by the real total); `within_noise` when the share does not exceed it.
+nulls and the parameters of its kind, of the mean raw importance on a shuffled metric, on the same
+scale as the share (divided by the real total); `within_noise` when the share does not exceed it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -71,11 +71,23 @@ def _share_intervals(samples: np.ndarray, shares: np.ndarray, seed: int) -> tupl
     return np.minimum(low, shares), np.maximum(high, shares)
 
 
-def _noise_floors(null: np.ndarray | None, total: float, n_params: int) -> np.ndarray:
-    """Per parameter, the 90th percentile of its mean null importance, as a share of `total`."""
+def _noise_floors(null: np.ndarray | None, total: float, kinds: Sequence[Kind]) -> np.ndarray:
+    """Per parameter, the 90th percentile of mean null importance as a share of `total`, pooled
+    over the parameters of its kind: a few nulls give each parameter only a few values, while
+    parameters of one kind (numbers, booleans, categoricals) score alike under the null."""
     if null is None or len(null) == 0 or total <= 0:
-        return np.full(n_params, np.nan)
-    return np.clip(np.percentile(np.clip(null, 0.0, None), NOISE_FLOOR_PERCENTILE, axis=0) / total, 0.0, 1.0)
+        return np.full(len(kinds), np.nan)
+    groups = np.array([_null_group(kind) for kind in kinds])
+    floors = np.empty(len(kinds))
+    for group in set(groups):
+        members = groups == group
+        pooled = np.clip(null[:, members], 0.0, None).ravel()
+        floors[members] = np.percentile(pooled, NOISE_FLOOR_PERCENTILE) / total
+    return np.clip(floors, 0.0, 1.0)
+
+
+def _null_group(kind: Kind) -> str:
+    return kind.value if kind in (Kind.CATEGORICAL, Kind.BOOLEAN) else "number"
 
 
 def importance_table(
@@ -96,7 +108,7 @@ def importance_table(
     raw = matrix.mean(axis=0)
     shares = _shares(raw)
     low, high = _share_intervals(matrix, shares, seed)
-    floors = _noise_floors(null, float(np.clip(raw, 0.0, None).sum()), len(params))
+    floors = _noise_floors(null, float(np.clip(raw, 0.0, None).sum()), [kinds[p] for p in params])
     rows = []
     for i, param in enumerate(params):
         pearson, spearman = correlations(runs, param, kinds[param], y)
