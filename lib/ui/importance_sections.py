@@ -14,6 +14,7 @@ from lib.analysis.importance import ImportanceReport, Method, level_breakdown
 from lib.analysis.separation import best_runs_separation, separation_vs_importance_sentence
 from lib.columns import Direction, Kind
 from lib.figures.fanova import variance_share_figure
+from lib.figures.model_check import fit_check, fit_check_figure
 from lib.filters import best_percent_mask
 from lib.safe_text import md, md_sentence
 from lib.sweep import Sweep
@@ -150,6 +151,12 @@ def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSetti
         st.success(
             "The forest predicts unseen runs well enough to rank the parameters.", icon=":material/check:"
         )
+    for note in report.notes:
+        st.caption(md_sentence(note))
+    check = fit_check(report.held_out)
+    if check is not None:
+        chart(fit_check_figure(check, report.metric), key="importance.fit_check")
+        st.caption("Each point is a run the forest did not see: near the dotted line, it was predicted well.")
     st.caption(settings_text(method, settings))
 
 

@@ -3,10 +3,12 @@ the best runs, and the variance decomposition. Expected counts come from the loa
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -190,7 +192,8 @@ def test_only_the_shown_tab_computes(app: AppTest, analyses: dict[str, int]) -> 
     open_importance(app)
     assert [t.label for t in app.tabs][:1] == ["Forest importance"]
     assert analyses == {"importance": 1, "effects": 1, "fanova": 0, "separation": 0}
-    assert not app.get("plotly_chart")  # the variance tab drew nothing either
+    (fit_check,) = app.get("plotly_chart")  # only the model check: the variance tab drew nothing
+    assert fit_check.key == "importance.fit_check"
     show_tab(app, "Variance decomposition")
     assert analyses == {"importance": 1, "effects": 1, "fanova": 1, "separation": 0}
     assert fanova_bars(app)
@@ -244,3 +247,13 @@ def test_the_seed_noise_tab_explains_where_it_disagrees_with_the_forest(app: App
         if "larger than the seed noise" in m.value
     }
     assert low_share <= explained  # every low share with a real effect is explained
+
+
+def test_the_trust_panel_plots_held_out_runs_observed_vs_predicted(app: AppTest) -> None:
+    open_importance(app)
+    (chart,) = [c for c in app.get("plotly_chart") if c.key == "importance.fit_check"]
+    points = json.loads(chart.proto.spec)["data"][1]
+    shown = np.frombuffer(base64.b64decode(points["x"]["bdata"]), dtype=points["x"]["dtype"])
+    observed = demo_runs(app)["val_accuracy"].dropna()
+    assert len(shown) == len(observed)  # every run is held out once (K-fold)
+    assert sorted(shown) == pytest.approx(sorted(observed))
