@@ -50,8 +50,12 @@ class Design:
 
 def _one_hot(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     labels = category_labels(values)
-    levels = sorted(labels.unique(), key=str)
-    matrix = np.stack([(labels == level).to_numpy(dtype=float) for level in levels], axis=1)
+    codes, uniques = pd.factorize(labels)
+    found = list(uniques)
+    levels = sorted(found, key=str)
+    column_of_code = np.array([levels.index(level) for level in found], dtype=int)
+    matrix = np.zeros((len(labels), len(levels)))
+    matrix[np.arange(len(labels)), column_of_code[codes]] = 1.0
     return matrix, levels
 
 

@@ -164,9 +164,8 @@ def evaluate_held_out_permutation(design: Design, y: np.ndarray, settings: Fores
         forests.append(forest)
         predicted_sum[eval_rows] += forest.predict(design.matrix[eval_rows])
         predicted_count[eval_rows] += 1
-        drops = _permutation_drops(
-            forest, design.matrix[eval_rows], y[eval_rows], design, settings.n_repeats, rng
-        )
+        repeats = settings.single_split_repeats if len(splits) == 1 else settings.n_repeats
+        drops = _permutation_drops(forest, design.matrix[eval_rows], y[eval_rows], design, repeats, rng)
         for param, values in drops.items():
             samples[param].append(values)
     scored = predicted_count > 0

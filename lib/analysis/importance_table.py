@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from lib.analysis.encoding import Design
 from lib.analysis.importance_effect import Effect
@@ -47,12 +48,13 @@ def correlations(runs: pd.DataFrame, param: str, kind: Kind, y: np.ndarray) -> t
     A categorical has no order, so no single correlation: NaN (see `level_breakdown`)."""
     if kind is Kind.CATEGORICAL:
         return float("nan"), float("nan")
-    x = pd.Series(numeric_values(runs[param], kind))
-    target = pd.Series(y)
-    present = x.notna()
-    if present.sum() < 3 or x[present].nunique() < 2 or target[present].nunique() < 2:
+    x = numeric_values(runs[param], kind)
+    present = np.isfinite(x)
+    x, target = x[present], y[present]
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(target) == 0:
         return float("nan"), float("nan")
-    return float(x[present].corr(target[present])), float(x[present].corr(target[present], method="spearman"))
+    pearson = float(np.corrcoef(x, target)[0, 1])
+    return pearson, float(np.corrcoef(rankdata(x), rankdata(target))[0, 1])
 
 
 def _shares(means: np.ndarray) -> np.ndarray:
