@@ -42,7 +42,7 @@ class ForestSettings:
     kfold_rounds: int = 3  # k-fold repeated with fresh splits at or below `kfold_rounds_below` runs
     kfold_rounds_below: int = 100
     extra_trees_below: int = 100  # fits on fewer runs use extremely randomized trees
-    null_repeats: int = 4  # importance on a shuffled metric, this many times, for the noise floor
+    null_repeats: int = 2  # shuffled-metric nulls for the noise floor (pooled per kind; 4 flag the same)
     # Above `single_split_above` runs importance fits one smaller forest on a subsample: at 10,000 x 50
     # that keeps it >= 10x faster than Optuna's MDI with the same top parameters (bench_importance).
     importance_fit_rows: int = 1500

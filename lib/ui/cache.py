@@ -72,8 +72,11 @@ def _importance(
     kinds: dict[str, Kind],
     method: Method,
     settings: ForestSettings,
+    direction: Direction,
 ) -> ImportanceReport:
-    return importance_report(runs, list(params), metric, kinds=kinds, method=method, settings=settings)
+    return importance_report(
+        runs, list(params), metric, kinds=kinds, method=method, settings=settings, direction=direction
+    )
 
 
 def cached_importance(
@@ -81,7 +84,8 @@ def cached_importance(
 ) -> ImportanceReport:
     """Importance, refitted only when the data or the settings change."""
     runs = sweep.runs[[*params, metric]]
-    return _importance(runs, tuple(params), metric, _kinds(sweep, params), method, settings)
+    kinds = _kinds(sweep, params)
+    return _importance(runs, tuple(params), metric, kinds, method, settings, sweep.direction(metric))
 
 
 def default_importance(sweep: Sweep, metric: str) -> ImportanceReport:

@@ -157,7 +157,7 @@ def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSetti
     if check is not None:
         chart(fit_check_figure(check, report.metric), key="importance.fit_check")
         st.caption("Each point is a run the forest did not see: near the dotted line, it was predicted well.")
-    st.caption(settings_text(method, settings))
+    st.caption(settings_text(method, settings, report))
 
 
 def _importance_table(table: pd.DataFrame, direction: Direction, *, greyed: bool = False) -> None:

@@ -83,12 +83,17 @@ def trust_summary(report: ImportanceReport, unit: str = "runs") -> str:
     return f"{report.r2_kind.capitalize()} R² = {report.r2:.2f} on {report.n_runs} {unit}{left_out}."
 
 
-def settings_text(method: Method, settings: ForestSettings) -> str:
+def settings_text(method: Method, settings: ForestSettings, report: ImportanceReport) -> str:
+    """The method and forest behind the numbers, with the runs each fit really used."""
+    large = report.n_runs > settings.single_split_above
+    trees = settings.single_split_trees if large else settings.n_trees
+    leaf = settings.single_split_leaf if large else settings.min_samples_leaf
+    kind = "Extremely randomized trees" if report.n_fit_rows < settings.extra_trees_below else "Random forest"
     return (
-        f"Method: {method.value}. Random forest of {settings.n_trees} trees, "
-        f"min {settings.min_samples_leaf} runs per leaf, {settings.max_features:.0%} of the parameters "
-        f"tried per split, seed {settings.seed}; "
-        f"shuffles repeated {settings.n_repeats}x per fold; at most {settings.max_fit_rows:,} runs per fit."
+        f"Method: {method.value}. {kind} of {trees} trees, "
+        f"min {leaf} runs per leaf, {settings.max_features:.0%} of the parameters "
+        f"tried per split, seed {settings.seed}; {report.n_fit_rows:,} runs per fit; the noise floor "
+        f"from {settings.null_repeats} fits on a shuffled metric."
     )
 
 
