@@ -30,7 +30,7 @@ def test_from_parameter_importance_to_a_downloaded_next_sweep(
     forest = main.get_by_role("tabpanel", name="Forest importance")
     expect(forest.locator('[data-testid="stDataFrame"]').first).to_be_visible()  # drawn on a canvas
     expect(forest.get_by_role("heading", name="Can I trust this?")).to_be_visible()
-    expect(forest.get_by_text("R² =")).to_be_visible()
+    expect(forest.get_by_text("R² =").first).to_be_visible()
     expect_no_error(page)
 
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Next sweep").click()
