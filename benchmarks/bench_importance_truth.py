@@ -177,7 +177,7 @@ def print_truths(functions: list[Any], truths: dict[str, SobolIndices]) -> None:
         live = ", ".join(f"{p} {s:.2f}" for p, s in sorted(shares.items(), key=lambda kv: -kv[1]) if s > 0)
         ceiling = spearman_ceiling(shares)
         print(f"  {function.name:<12} {live}; dead: {', '.join(truths[function.name].dead)}")
-        print(f"  {'':<12} best reachable Spearman (dead ones tie in the truth): {ceiling:.2f}")
+        print(f"  {'':<12} Spearman of the true order, dead in any order: {ceiling:.2f} (all tied at 0: 1)")
         print(f"  {'':<12} tests: {function.tests}")
     for note in PEER_NOTES:
         print(f"  note: {note}")

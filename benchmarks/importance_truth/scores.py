@@ -20,8 +20,8 @@ def to_shares(raw: Mapping[str, float], params: Sequence[str]) -> dict[str, floa
 def spearman(estimate: Mapping[str, float], truth: Mapping[str, float], *, resolution: float = 0.01) -> float:
     """Rank correlation over all parameters; 0 when the estimate ranks nothing (all tied). True
     shares are rounded to `resolution` first, so Monte-Carlo error cannot order equal ones
-    (a and b in y = 2ab + c). Dead parameters tie in the truth, so 1 is out of reach whenever
-    there are several: see `spearman_ceiling`."""
+    (a and b in y = 2ab + c). Dead parameters tie in the truth: an estimate ordering them at random
+    loses rank correlation (`spearman_ceiling`), one tying them all at 0 does not."""
     params = list(truth)
     est = [estimate[p] for p in params]
     if len(set(est)) < 2:
@@ -31,7 +31,8 @@ def spearman(estimate: Mapping[str, float], truth: Mapping[str, float], *, resol
 
 
 def spearman_ceiling(truth: Mapping[str, float]) -> float:
-    """The best Spearman an estimate can reach: the true order, ties broken arbitrarily."""
+    """Spearman of the true order with ties (the dead parameters) broken arbitrarily: what an
+    estimate that orders the live ones right but gives every dead one a different score gets."""
     broken = {p: share + i * 1e-9 for i, (p, share) in enumerate(truth.items())}
     return spearman(broken, truth)
 
