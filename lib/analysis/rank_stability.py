@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from lib.analysis.metric_value import RunRows, run_rows, step_name, step_text, values_at_step
 from lib.columns import Direction
@@ -79,25 +78,40 @@ def step_grid(steps: np.ndarray, max_steps: int = MAX_GRID) -> np.ndarray:
     return distinct[picks]
 
 
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
+@dataclass(frozen=True)
+class Ranked:
+    """Values with their average ranks (1-based, ties share the mean rank) and their order best first."""
+
+    ranks: np.ndarray
+    best_first: np.ndarray
+
+    @staticmethod
+    def of(values: np.ndarray, direction: Direction) -> Ranked:
+        keyed = -values if direction is Direction.MAXIMIZE else values
+        order = np.argsort(keyed, kind="stable")
+        ordered = keyed[order]
+        new_value = np.r_[True, ordered[1:] != ordered[:-1]]
+        starts = np.flatnonzero(new_value)
+        sizes = np.diff(np.r_[starts, len(ordered)])
+        ranks = np.empty(len(values))
+        ranks[order] = (starts + (sizes + 1) / 2)[np.cumsum(new_value) - 1]
+        return Ranked(ranks, order)
+
+
+def spearman(a: Ranked, b: Ranked) -> float:
     """Rank correlation with average ranks for ties; NaN when either side has no spread."""
-    ra, rb = rankdata(a), rankdata(b)
-    if ra.std() == 0 or rb.std() == 0:
+    if a.ranks.std() == 0 or b.ranks.std() == 0:
         return math.nan
-    return float(np.corrcoef(ra, rb)[0, 1])
+    return float(np.corrcoef(a.ranks, b.ranks)[0, 1])
 
 
-def top_positions(values: np.ndarray, n_top: int, direction: Direction) -> np.ndarray:
-    """Positions of the `n_top` best values (ties broken by position)."""
-    keyed = -values if direction is Direction.MAXIMIZE else values
-    return np.argsort(keyed, kind="stable")[:n_top]
-
-
-def kept_share(at_step: np.ndarray, final: np.ndarray, top_percent: float, direction: Direction) -> float:
-    """Share of the final top q% that the top q% at the step also holds."""
-    n_top = max(1, math.ceil(len(final) * top_percent / 100))
-    common = np.intersect1d(top_positions(at_step, n_top, direction), top_positions(final, n_top, direction))
-    return len(common) / n_top
+def kept_share(at_step: Ranked, final: Ranked, top_percent: float) -> float:
+    """Share of the final top q% that the top q% at the step also holds (ties broken by position)."""
+    n = len(final.ranks)
+    n_top = max(1, math.ceil(n * top_percent / 100))
+    in_final_top = np.zeros(n, dtype=bool)
+    in_final_top[final.best_first[:n_top]] = True
+    return float(in_final_top[at_step.best_first[:n_top]].sum()) / n_top
 
 
 def _scoped(
@@ -128,15 +142,19 @@ def _agreement_by_step(
     n_reporting = np.zeros(len(grid), dtype=int)
     rho = np.full(len(grid), np.nan)
     share = np.full(len(grid), np.nan)
+    all_finals = Ranked.of(finals, direction)
     for i, step in enumerate(grid):
         at_step = values_at_step(rows, float(step))[positions]
         reporting = np.isfinite(at_step)
         n_reporting[i] = int(reporting.sum())
         if n_reporting[i] < MIN_RUNS:
             continue
-        rho[i] = spearman(at_step[reporting], finals[reporting])
+        everyone = n_reporting[i] == len(positions)
+        final = all_finals if everyone else Ranked.of(finals[reporting], direction)
+        now = Ranked.of(at_step[reporting], direction)
+        rho[i] = spearman(now, final)
         if not math.isnan(rho[i]):
-            share[i] = kept_share(at_step[reporting], finals[reporting], top_percent, direction)
+            share[i] = kept_share(now, final, top_percent)
     return n_reporting, rho, share
 
 

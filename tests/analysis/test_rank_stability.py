@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.analysis.rank_stability import MIN_RUNS, rank_stability, step_grid
+from lib.analysis.rank_stability import MIN_RUNS, Ranked, rank_stability, spearman, step_grid
 from lib.columns import Direction
 from lib.histories import RUN_ID, STEP, VALUE, MetricHistory
 
@@ -133,3 +133,16 @@ def test_the_grid_is_thinned_evenly_with_both_ends() -> None:
 def test_a_percentage_outside_0_to_100_is_refused() -> None:
     with pytest.raises(ValueError, match="percentage"):
         rank_stability(history_of(settles_at_step_2), direction=Direction.MINIMIZE, top_percent=0)
+
+
+def test_spearman_with_ties_matches_scipy() -> None:
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(3)
+    a, b = rng.integers(0, 5, 200).astype(float), rng.integers(0, 7, 200).astype(float)
+    for direction in Direction:
+        ours = spearman(Ranked.of(a, direction), Ranked.of(b, direction))
+        assert ours == pytest.approx(spearmanr(a, b).statistic)
+    assert Ranked.of(np.array([3.0, 1.0, 3.0, 2.0]), Direction.MINIMIZE).ranks == pytest.approx(
+        [3.5, 1, 3.5, 2]
+    )

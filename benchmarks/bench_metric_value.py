@@ -1,0 +1,86 @@
+"""Changing the metric value chooser on cached history: 10,000 runs x 50 logged steps.
+
+Run: OMP_NUM_THREADS=1 python benchmarks/bench_metric_value.py
+Prints, per choice, the best time of a few repeats of `chosen_values` (grouping the rows by run,
+the choice, and the Series indexed by the asked run ids) beside a bare numpy floor: the same
+reduction on arrays already grouped and reshaped (runs x steps), which no pandas-facing code can
+beat. Issue 13 asks for under 300 ms of server time per change of the chooser. Also times the rank
+stability and learning-curve data steps on the same history.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._timing import best_of
+from lib.analysis.learning_curves import learning_curves
+from lib.analysis.metric_value import chosen_values
+from lib.analysis.rank_stability import rank_stability
+from lib.columns import Direction
+from lib.histories import RUN_ID, STEP, VALUE, MetricHistory, MetricValue, ValueChoice
+
+N_RUNS, N_STEPS = 10_000, 50
+BUDGET_MS = 300
+
+
+def synthetic_history(n_runs: int = N_RUNS, n_steps: int = N_STEPS, seed: int = 0) -> MetricHistory:
+    """Losses that fall then overfit, a run-specific minimum step and noise; ids sorted as sources give them."""
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"run{i:06d}" for i in range(n_runs)], dtype=object)
+    steps = np.tile(np.arange(n_steps, dtype=float), n_runs)
+    best_at = rng.uniform(5, 45, n_runs)
+    level = rng.uniform(0.1, 1.0, n_runs)
+    t = steps.reshape(n_runs, n_steps)
+    loss = level[:, None] + 0.001 * (t - best_at[:, None]) ** 2 + rng.normal(0, 0.01, t.shape)
+    frame = pd.DataFrame({RUN_ID: np.repeat(ids, n_steps), STEP: steps, VALUE: loss.ravel()})
+    return MetricHistory("val_loss", "_step", frame)
+
+
+def numpy_floor(matrix: np.ndarray, value: MetricValue) -> np.ndarray:
+    """The reduction alone, on a runs x steps matrix (every run logs the same steps)."""
+    if value.choice is ValueChoice.BEST:
+        return matrix.min(axis=1)
+    if value.choice is ValueChoice.AT_STEP:
+        return matrix[:, int(value.step or 0)]
+    if value.choice is ValueChoice.MEAN_LAST:
+        return matrix[:, -int(value.k or 1) :].mean(axis=1)
+    return matrix[:, -1]
+
+
+def main() -> None:
+    history = synthetic_history()
+    run_ids = [f"run{i:06d}" for i in range(N_RUNS)]
+    matrix = history.frame[VALUE].to_numpy().reshape(N_RUNS, N_STEPS)
+    print(
+        f"{N_RUNS:,} runs x {N_STEPS} steps ({len(history.frame):,} rows), budget {BUDGET_MS} ms per change"
+    )
+    print(f"  {'choice':<24} {'chosen_values':>14} {'numpy floor':>12}")
+    choices = [
+        MetricValue(ValueChoice.LAST),
+        MetricValue(ValueChoice.BEST),
+        MetricValue(ValueChoice.AT_STEP, step=25),
+        MetricValue(ValueChoice.MEAN_LAST, k=5),
+    ]
+    for value in choices:
+        label = value.choice.value + (f" {value.step:g}" if value.step is not None else "")
+        label += f" {value.k}" if value.k is not None else ""
+        _, ours = best_of(
+            lambda v=value: chosen_values(history, v, direction=Direction.MINIMIZE, run_ids=run_ids), 5
+        )
+        _, floor = best_of(lambda v=value: numpy_floor(matrix, v), 5)
+        print(f"  {label:<24} {ours * 1000:11.1f} ms {floor * 1000:9.2f} ms")
+    final = chosen_values(history, MetricValue(), direction=Direction.MINIMIZE, run_ids=run_ids)
+    _, stability = best_of(lambda: rank_stability(history, direction=Direction.MINIMIZE, final=final), 3)
+    _, curves = best_of(lambda: learning_curves(history, run_ids=run_ids, direction=Direction.MINIMIZE), 3)
+    print(f"  {'rank_stability (50 steps)':<24} {stability * 1000:11.1f} ms")
+    print(f"  {'learning_curves (2,000)':<24} {curves * 1000:11.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
