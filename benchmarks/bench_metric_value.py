@@ -5,12 +5,14 @@ Prints, per choice, the best time of a few repeats of `chosen_values` (grouping 
 the choice, and the Series indexed by the asked run ids) beside a bare numpy floor: the same
 reduction on arrays already grouped and reshaped (runs x steps), which no pandas-facing code can
 beat. Issue 13 asks for under 300 ms of server time per change of the chooser. Also times the rank
-stability and learning-curve data steps on the same history.
+stability and learning-curve data steps on the same history, and the learning-curve figure
+(build time and the size of the JSON spec Streamlit sends).
 """
 
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ from lib.analysis.learning_curves import learning_curves
 from lib.analysis.metric_value import chosen_values
 from lib.analysis.rank_stability import rank_stability
 from lib.columns import Direction
+from lib.figures.learning_curves import learning_curves_figure
 from lib.histories import RUN_ID, STEP, VALUE, MetricHistory, MetricValue, ValueChoice
 
 N_RUNS, N_STEPS = 10_000, 50
@@ -30,7 +33,7 @@ BUDGET_MS = 300
 
 
 def synthetic_history(n_runs: int = N_RUNS, n_steps: int = N_STEPS, seed: int = 0) -> MetricHistory:
-    """Losses that fall then overfit, a run-specific minimum step and noise; ids sorted as sources give them."""
+    """Losses that fall then overfit around a run-specific step, with noise; rows sorted by run, step."""
     rng = np.random.default_rng(seed)
     ids = np.array([f"run{i:06d}" for i in range(n_runs)], dtype=object)
     steps = np.tile(np.arange(n_steps, dtype=float), n_runs)
@@ -47,10 +50,10 @@ def numpy_floor(matrix: np.ndarray, value: MetricValue) -> np.ndarray:
     if value.choice is ValueChoice.BEST:
         return matrix.min(axis=1)
     if value.choice is ValueChoice.AT_STEP:
-        return matrix[:, int(value.step or 0)]
+        return matrix[:, int(value.step or 0)].copy()
     if value.choice is ValueChoice.MEAN_LAST:
         return matrix[:, -int(value.k or 1) :].mean(axis=1)
-    return matrix[:, -1]
+    return matrix[:, -1].copy()
 
 
 def main() -> None:
@@ -70,16 +73,19 @@ def main() -> None:
     for value in choices:
         label = value.choice.value + (f" {value.step:g}" if value.step is not None else "")
         label += f" {value.k}" if value.k is not None else ""
-        _, ours = best_of(
-            lambda v=value: chosen_values(history, v, direction=Direction.MINIMIZE, run_ids=run_ids), 5
-        )
-        _, floor = best_of(lambda v=value: numpy_floor(matrix, v), 5)
+        choose = partial(chosen_values, history, value, direction=Direction.MINIMIZE, run_ids=run_ids)
+        _, ours = best_of(choose, 5)
+        _, floor = best_of(partial(numpy_floor, matrix, value), 5)
         print(f"  {label:<24} {ours * 1000:11.1f} ms {floor * 1000:9.2f} ms")
     final = chosen_values(history, MetricValue(), direction=Direction.MINIMIZE, run_ids=run_ids)
     _, stability = best_of(lambda: rank_stability(history, direction=Direction.MINIMIZE, final=final), 3)
     _, curves = best_of(lambda: learning_curves(history, run_ids=run_ids, direction=Direction.MINIMIZE), 3)
     print(f"  {'rank_stability (50 steps)':<24} {stability * 1000:11.1f} ms")
     print(f"  {'learning_curves (2,000)':<24} {curves * 1000:11.1f} ms")
+    drawn = learning_curves(history, run_ids=run_ids, direction=Direction.MINIMIZE)
+    figure, draw = best_of(lambda: learning_curves_figure(drawn), 3)
+    size = len(figure.to_json())
+    print(f"  {'learning_curves_figure':<24} {draw * 1000:11.1f} ms   ({size / 1e6:.1f} MB of JSON)")
 
 
 if __name__ == "__main__":
