@@ -58,7 +58,8 @@ class LearningCurves:
         """ "showing 2,000 of 10,000 runs" (and how many had no history)."""
         text = f"showing {self.n_shown:,} of {self.n_total:,} runs"
         if self.n_without_history:
-            text += f" ({self.n_without_history:,} more have no history of {self.metric})"
+            have = "has" if self.n_without_history == 1 else "have"
+            text += f" ({self.n_without_history:,} more {have} no history of {self.metric})"
         return text
 
     def curve(self, run_id: str) -> tuple[np.ndarray, np.ndarray]:

@@ -50,7 +50,7 @@ def test_only_the_asked_runs_are_drawn_and_the_rest_counted() -> None:
     history = offsets_history(4)
     curves = learning_curves(history, run_ids=["r0001", "r0003", "gone"], direction=Direction.MINIMIZE)
     assert set(curves.run_ids) == {"r0001", "r0003"} and curves.n_total == 2
-    assert curves.caption == "showing 2 of 2 runs (1 more have no history of loss)"
+    assert curves.caption == "showing 2 of 2 runs (1 more has no history of loss)"
 
 
 def test_the_ranking_value_can_come_from_the_caller() -> None:

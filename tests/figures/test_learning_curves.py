@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.analysis.learning_curves import learning_curves
+from lib.analysis.learning_curves import LearningCurves, learning_curves
 from lib.columns import Direction, Kind
 from lib.figures._common import MISSING_COLOUR
 from lib.figures.learning_curves import (
@@ -47,9 +47,9 @@ def history(n_steps: int = 4, extra: bool = True) -> MetricHistory:
     return MetricHistory("loss", "epoch", pd.DataFrame(rows, columns=[RUN_ID, STEP, VALUE]))
 
 
-def curves(n_best: int = 2, **kw: int):  # type: ignore[no-untyped-def]
+def curves(n_best: int = 2, n_steps: int = 4) -> LearningCurves:
     return learning_curves(
-        history(**kw), run_ids=[*IDS, "stranger"], direction=Direction.MINIMIZE, n_best=n_best
+        history(n_steps), run_ids=[*IDS, "stranger"], direction=Direction.MINIMIZE, n_best=n_best
     )
 
 
