@@ -88,7 +88,7 @@ class LearningCurvesPlot:
 
 
 @dataclass(frozen=True)
-class _Colouring:
+class Colouring:
     group: np.ndarray  # per drawn run: its group's number
     labels: list[str]
     colours: list[str]
@@ -103,16 +103,16 @@ def _stepped(colours: list[str]) -> list[list[float | str]]:
     return scale
 
 
-def _levels(axis: EncodedAxis, codes: np.ndarray) -> _Colouring:
+def _levels(axis: EncodedAxis, codes: np.ndarray) -> Colouring:
     labels = list(axis.ticktext)
     colours = [
         MISSING_COLOUR if lvl == MISSING_LEVEL else QUALITATIVE[i % len(QUALITATIVE)]
         for i, lvl in enumerate(labels)
     ]
-    return _Colouring(codes.astype(int), labels, colours, None)
+    return Colouring(codes.astype(int), labels, colours, None)
 
 
-def _numbers(axis: EncodedAxis, encoded: np.ndarray, present: np.ndarray) -> _Colouring:
+def _numbers(axis: EncodedAxis, encoded: np.ndarray, present: np.ndarray) -> Colouring:
     """Equal steps of the encoded range (log10 for log axes); the missing are the last group."""
     low, high = axis.low, axis.high if axis.high > axis.low else axis.low + 1.0
     width = (high - low) / N_COLOUR_STEPS
@@ -128,15 +128,15 @@ def _numbers(axis: EncodedAxis, encoded: np.ndarray, present: np.ndarray) -> _Co
     ticks = [(v, t) for v, t in zip(axis.tickvals, axis.ticktext, strict=True) if low <= v <= high]
     bar = ColourBar(axis.column, _stepped(colours), low, high, [v for v, _ in ticks], [t for _, t in ticks])
     group = np.where(present, step, N_COLOUR_STEPS).astype(int)
-    return _Colouring(group, [*labels, MISSING_LEVEL], [*colours, MISSING_COLOUR], bar)
+    return Colouring(group, [*labels, MISSING_LEVEL], [*colours, MISSING_COLOUR], bar)
 
 
 def run_colouring(
     sweep: Sweep | None, column: str | None, run_ids: list[str], scales: Mapping[str, AxisScale] | None = None
-) -> _Colouring:
+) -> Colouring:
     """Which colour group each of `run_ids` falls in, by `column` of `sweep`'s runs."""
     if sweep is None or column is None or column not in sweep.runs:
-        return _Colouring(np.zeros(len(run_ids), dtype=int), [PLAIN], [PLAIN_LINE_COLOUR], None)
+        return Colouring(np.zeros(len(run_ids), dtype=int), [PLAIN], [PLAIN_LINE_COLOUR], None)
     axis = encode_column(sweep, column, scales)
     at = pd.Index(sweep.runs.index.astype(str)).get_indexer(pd.Index(run_ids))
     known = at >= 0
