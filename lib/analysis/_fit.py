@@ -34,15 +34,13 @@ class ForestSettings:
     max_features: float = 0.5
     max_fit_rows: int = 4000  # larger sweeps are subsampled for the fit
     max_eval_rows: int = 800  # held-out runs scored per fold
-    n_folds: int = 5  # k-fold below `single_split_above` runs, one 75/25 split above
-    single_split_above: int = 500
-    n_repeats: int = 4
+    single_split_above: int = 500  # held-out permutation: out-of-bag up to here, one 75/25 split above
+    oob_trees: int = 200  # trees per forest of the out-of-bag permutation (each scores ~a third of the runs)
+    n_repeats: int = 2  # shuffles per parameter and tree (or split)
     large_fit_rows: int = 2000  # above this, each tree sees half the runs and leaves hold 5+
     seed: int = 0
-    kfold_rounds: int = 3  # k-fold repeated with fresh splits at or below `kfold_rounds_below` runs
-    kfold_rounds_below: int = 100
-    extra_trees_below: int = 100  # fits on fewer runs use extremely randomized trees
     null_repeats: int = 2  # shuffled-metric nulls for the noise floor (pooled per kind; 4 flag the same)
+    null_trees: int = 100  # trees per forest in each null of the out-of-bag permutation
     # Above `single_split_above` runs importance fits one smaller forest on a subsample: at 10,000 x 50
     # that keeps it >= 10x faster than Optuna's MDI with the same top parameters (bench_importance).
     importance_fit_rows: int = 1500
@@ -73,25 +71,13 @@ def forest_for(settings: ForestSettings, n_rows: int, *, oob: bool = False) -> R
     )
 
 
-def importance_forest(settings: ForestSettings, n_rows: int, seed: int, *, single_split: bool) -> Forest:
-    """The forest behind held-out permutation: `forest_for`'s, or extremely randomized trees on
-    small sweeps (random thresholds find a pure interaction a greedy split cannot see). Small
-    forests run on one thread: starting threads costs more than they save below ~1,000 runs."""
-    n_jobs = 1 if n_rows <= SINGLE_THREAD_ROWS else -1
-    if n_rows < settings.extra_trees_below:
-        return ExtraTreesRegressor(
-            n_estimators=settings.n_trees,
-            min_samples_leaf=settings.min_samples_leaf,
-            max_features=settings.max_features,
-            n_jobs=n_jobs,
-            random_state=seed,
-        )
-    forest = forest_for(settings, n_rows).set_params(random_state=seed, n_jobs=n_jobs)
-    if single_split:
-        forest.set_params(
-            n_estimators=settings.single_split_trees, min_samples_leaf=settings.single_split_leaf
-        )
-    return forest
+def split_forest(settings: ForestSettings, n_rows: int) -> RandomForestRegressor:
+    """The smaller forest behind held-out permutation on one split of a large sweep."""
+    return forest_for(settings, n_rows).set_params(
+        n_estimators=settings.single_split_trees,
+        min_samples_leaf=settings.single_split_leaf,
+        n_jobs=1 if n_rows <= SINGLE_THREAD_ROWS else -1,
+    )
 
 
 def subsample_rows(n: int, cap: int, rng: np.random.Generator, rows: np.ndarray | None = None) -> np.ndarray:

@@ -1,11 +1,11 @@
 """Parameter importance: how much each hyperparameter matters for a metric, and how far to trust it.
 
 Each method is a small evaluator behind `importance_report` (as in `optuna.importance`):
-- held-out permutation (default): a random forest is fitted on part of the runs; a parameter's
-  importance is how much the forest's error on the *other* runs grows when that parameter's values
-  are shuffled. A parameter with no effect cannot help on unseen runs, so it scores near zero,
-  while a parameter that matters only together with another still breaks the predictions.
-  K-fold where runs are few, one split where they are many; see `ForestSettings`.
+- held-out permutation (default): a parameter's importance is how much a random forest's error
+  on runs it has *not* seen grows when that parameter's values are shuffled. A parameter with no
+  effect cannot help on unseen runs, so it scores near zero, while a parameter that matters only
+  together with another still breaks the predictions. Up to `single_split_above` runs each tree
+  is scored on the runs its bootstrap left out (out-of-bag); above, one 75/25 split.
 - MDI, as in W&B's panel: the forest's mean decrease in impurity. Known to favour continuous,
   high-cardinality columns (a seed or a junk float can look important).
 - permutation on the training runs: the same shuffling, scored on the runs the forest was fitted
@@ -27,14 +27,12 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import KFold
 
 from lib.analysis._fit import (
     MIN_RUNS,
     Forest,
     ForestSettings,
     forest_for,
-    importance_forest,
     model_kinds,
     runs_with_metric,
     subsample_rows,
@@ -43,33 +41,20 @@ from lib.analysis.encoding import Design, design_matrix, fill_branches
 from lib.analysis.importance_effect import signed_effects
 from lib.analysis.importance_null import null_importances
 from lib.analysis.importance_table import TABLE_COLUMNS, importance_table, sampling_notes
+from lib.analysis.permutation import (
+    Evaluation,
+    out_of_bag_permutation,
+    permutation_drops,
+    split_permutation,
+)
 from lib.columns import Direction, Kind
 from lib.values import category_labels, parsed_numbers
-
-PREDICT_BATCH_ROWS = 200_000
 
 
 class Method(StrEnum):
     HELD_OUT_PERMUTATION = "held-out permutation"
     MDI = "impurity (MDI, as in W&B)"
     TRAINING_PERMUTATION = "permutation on the training runs"
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Per parameter, samples of its raw importance, aligned across parameters (sample i of every
-    parameter comes from the same fold and shuffle, or the same tree). `predicted` holds each
-    run's held-out (or out-of-bag) prediction, NaN where there is none; `forests` the fitted
-    forests, for partial dependence."""
-
-    samples: dict[str, np.ndarray]
-    r2: float | None  # out-of-sample R² of the forest
-    r2_kind: str  # "held-out" or "out-of-bag"
-    predicted: np.ndarray
-    forests: list[Forest]
-    n_fit_rows: int
-    n_eval_rows: int
-    subsampled: bool  # fewer runs were fitted (or scored) than the split held
 
 
 Evaluator = Callable[[Design, np.ndarray, ForestSettings], Evaluation]
@@ -93,93 +78,14 @@ class ImportanceReport:
     held_out: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["observed", "predicted"]))
     notes: list[str] = field(default_factory=list)
     n_fit_rows: int = 0
-
-
-def _permutation_drops(
-    forest: Forest,
-    x: np.ndarray,
-    y: np.ndarray,
-    design: Design,
-    n_repeats: int,
-    rng: np.random.Generator,
-) -> dict[str, np.ndarray]:
-    """Per parameter and repeat, the growth of squared error when its columns (and those of the
-    branches it decides, `Design.carried`) are shuffled together, as a share of the metric's
-    variance (a drop in R²). Shuffled copies are predicted in a few large batches: one call per
-    batch is far cheaper than one per parameter."""
-    variance = float(np.var(y)) or 1.0
-    base = float(np.mean((forest.predict(x) - y) ** 2))
-    params = list(design.groups)
-    per_batch = max(1, PREDICT_BATCH_ROWS // (len(x) * n_repeats))
-    drops: dict[str, np.ndarray] = {}
-    for start in range(0, len(params), per_batch):
-        batch = params[start : start + per_batch]
-        stacked = np.tile(x, (len(batch) * n_repeats, 1))
-        for b, param in enumerate(batch):
-            cols = design.carried(param)
-            for r in range(n_repeats):
-                copy = slice((b * n_repeats + r) * len(x), (b * n_repeats + r + 1) * len(x))
-                stacked[copy, cols] = x[rng.permutation(len(x))][:, cols]
-        errors = (forest.predict(stacked) - np.tile(y, len(batch) * n_repeats)) ** 2
-        per_copy = errors.reshape(len(batch), n_repeats, len(x)).mean(axis=2)
-        drops.update({param: (per_copy[b] - base) / variance for b, param in enumerate(batch)})
-    return drops
-
-
-def _n_folds(n: int, settings: ForestSettings) -> int:
-    """More folds where runs are few (each fold's estimate is noisy), one split where they are many."""
-    if n > settings.single_split_above:
-        return 1
-    return settings.n_folds if n <= 300 else 3
-
-
-def _splits(n: int, settings: ForestSettings, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """K-fold, repeated `kfold_rounds` times with fresh splits on small sweeps; one 75/25 split on
-    large ones."""
-    n_folds = _n_folds(n, settings)
-    if n_folds == 1:
-        order = np.random.default_rng(seed).permutation(n)
-        cut = int(n * 0.75)
-        return [(np.sort(order[:cut]), np.sort(order[cut:]))]
-    rounds = settings.kfold_rounds if n <= settings.kfold_rounds_below else 1
-    return [
-        split
-        for r in range(rounds)
-        for split in KFold(n_splits=n_folds, shuffle=True, random_state=seed + r).split(np.arange(n))
-    ]
+    forest_kind: str = ""
 
 
 def evaluate_held_out_permutation(design: Design, y: np.ndarray, settings: ForestSettings) -> Evaluation:
-    rng = np.random.default_rng(settings.seed)
-    samples: dict[str, list[np.ndarray]] = {p: [] for p in design.groups}
-    predicted_sum, predicted_count = np.zeros(len(y)), np.zeros(len(y))
-    forests: list[Forest] = []
-    fit_cap = min(settings.max_fit_rows, settings.importance_fit_rows)
-    splits = _splits(len(y), settings, settings.seed)
-    for i, (train, test) in enumerate(splits):
-        fit_rows = subsample_rows(len(y), fit_cap, rng, train)
-        eval_rows = subsample_rows(len(y), settings.max_eval_rows, rng, test)
-        forest = importance_forest(settings, len(fit_rows), settings.seed + i, single_split=len(splits) == 1)
-        forest.fit(design.matrix[fit_rows], y[fit_rows])
-        forests.append(forest)
-        predicted_sum[eval_rows] += forest.predict(design.matrix[eval_rows])
-        predicted_count[eval_rows] += 1
-        repeats = settings.single_split_repeats if len(splits) == 1 else settings.n_repeats
-        drops = _permutation_drops(forest, design.matrix[eval_rows], y[eval_rows], design, repeats, rng)
-        for param, values in drops.items():
-            samples[param].append(values)
-    scored = predicted_count > 0
-    predicted = np.where(scored, predicted_sum / np.maximum(predicted_count, 1), np.nan)
-    return Evaluation(
-        samples={p: np.concatenate(v) for p, v in samples.items()},
-        r2=_r2(y[scored], predicted[scored]),
-        r2_kind="held-out",
-        predicted=predicted,
-        forests=forests,
-        n_fit_rows=len(fit_rows),
-        n_eval_rows=len(eval_rows),
-        subsampled=len(fit_rows) < len(train) or len(eval_rows) < len(test),
-    )
+    """Out-of-bag permutation where runs are few, one 75/25 split where they are many."""
+    if len(y) > settings.single_split_above:
+        return split_permutation(design, y, settings)
+    return out_of_bag_permutation(design, y, settings)
 
 
 def _fit_all(design: Design, y: np.ndarray, settings: ForestSettings) -> tuple[Forest, np.ndarray]:
@@ -207,8 +113,8 @@ def evaluate_training_permutation(design: Design, y: np.ndarray, settings: Fores
     forest, rows = _fit_all(design, y, settings)
     rng = np.random.default_rng(settings.seed + 1)
     eval_rows = subsample_rows(len(rows), settings.max_eval_rows, rng, rows)
-    drops = _permutation_drops(
-        forest, design.matrix[eval_rows], y[eval_rows], design, settings.n_repeats, rng
+    drops, _ = permutation_drops(
+        forest.predict, design.matrix[eval_rows], y[eval_rows], design, settings.n_repeats, rng
     )
     predicted = _out_of_bag(forest, rows, len(y))
     oob = float(forest.oob_score_)
@@ -221,12 +127,6 @@ EVALUATORS: dict[Method, Evaluator] = {
     Method.MDI: evaluate_mdi,
     Method.TRAINING_PERMUTATION: evaluate_training_permutation,
 }
-
-
-def _r2(y: np.ndarray, predicted: np.ndarray) -> float | None:
-    if len(y) < 2 or np.var(y) == 0:
-        return None
-    return float(1 - np.mean((y - predicted) ** 2) / np.var(y))
 
 
 def trust_warnings(n_runs: int, n_params: int, r2: float | None, r2_kind: str) -> list[str]:
@@ -310,6 +210,7 @@ def importance_report(
         held_out=_held_out_frame(used.index, y, evaluation.predicted),
         notes=notes,
         n_fit_rows=evaluation.n_fit_rows,
+        forest_kind=evaluation.forest_kind,
     )
 
 

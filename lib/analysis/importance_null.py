@@ -4,8 +4,9 @@ With the metric shuffled no parameter can matter, so what each parameter still s
 chance alone gives it with these runs, this forest and this resampling. `null_importances` runs
 the procedure `ForestSettings.null_repeats` times on shuffled metrics, each with its own seed
 derived from `ForestSettings.seed`, and returns every parameter's mean raw importance per null.
-Each null does one round of K-fold where the real estimate may repeat it (`kfold_rounds`): a
-single round scatters more, so the floor errs towards "within noise", at a third of the cost.
+Each null's out-of-bag permutation grows `null_trees` trees where the real estimate grows
+`oob_trees`: fewer trees scatter more, so the floor errs towards "within noise", at a third of
+the cost.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def null_importances(
     rows = []
     for r in range(repeats):
         null_settings = dataclasses.replace(
-            settings, seed=settings.seed + NULL_SEED_OFFSET + r, kfold_rounds=1
+            settings, seed=settings.seed + NULL_SEED_OFFSET + r, oob_trees=settings.null_trees
         )
         samples = procedure(rng.permutation(y), null_settings)
         rows.append([float(np.mean(samples[p])) for p in params])

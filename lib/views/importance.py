@@ -86,14 +86,30 @@ def trust_summary(report: ImportanceReport, unit: str = "runs") -> str:
 def settings_text(method: Method, settings: ForestSettings, report: ImportanceReport) -> str:
     """The method and forest behind the numbers, with the runs each fit really used."""
     large = report.n_runs > settings.single_split_above
-    trees = settings.single_split_trees if large else settings.n_trees
+    trees = _trees(method, settings, large=large)
     leaf = settings.single_split_leaf if large else settings.min_samples_leaf
-    kind = "Extremely randomized trees" if report.n_fit_rows < settings.extra_trees_below else "Random forest"
     return (
-        f"Method: {method.value}. {kind} of {trees} trees, "
+        f"Method: {method.value}{_scored_on(method, large=large)}. "
+        f"{(report.forest_kind or 'random forest').capitalize()} of {trees} trees, "
         f"min {leaf} runs per leaf, {settings.max_features:.0%} of the parameters "
         f"tried per split, seed {settings.seed}; {report.n_fit_rows:,} runs per fit; the noise floor "
         f"from {settings.null_repeats} fits on a shuffled metric."
+    )
+
+
+def _trees(method: Method, settings: ForestSettings, *, large: bool) -> int:
+    if method is not Method.HELD_OUT_PERMUTATION:
+        return settings.n_trees
+    return settings.single_split_trees if large else settings.oob_trees
+
+
+def _scored_on(method: Method, *, large: bool) -> str:
+    if method is not Method.HELD_OUT_PERMUTATION:
+        return ""
+    return (
+        " (scored on a held-out quarter of the runs)"
+        if large
+        else " (each tree scored on the runs it left out)"
     )
 
 

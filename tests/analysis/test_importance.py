@@ -85,7 +85,7 @@ def test_failed_runs_are_left_out_and_counted(report) -> None:
 
 def test_trust_is_reported(report) -> None:
     assert report.r2 is not None and report.r2 > 0.5
-    assert report.r2_kind == "held-out"
+    assert report.r2_kind == "out-of-bag"  # each run predicted by the trees that left it out
     assert report.warnings == []
 
 

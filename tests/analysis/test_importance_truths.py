@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 
 from lib.analysis._fit import ForestSettings
+from lib.analysis.encoding import design_matrix
 from lib.analysis.importance import Method, importance_report
+from lib.analysis.permutation import EXTRA_TREES, RANDOM_FOREST, score_out_of_bag
 from lib.columns import Direction, Kind
 
 NUMERIC = Kind.NUMERIC
@@ -97,12 +100,48 @@ def test_held_out_predictions_are_kept_per_run() -> None:
     report = importance_report(runs, list("abcdef"), "y")
     held_out = report.held_out
     assert list(held_out.columns) == ["observed", "predicted"]
-    assert set(held_out.index) == set(runs.index)  # K-fold: every run is held out once
+    assert set(held_out.index) == set(runs.index)  # 200 bootstraps: every run is left out by some trees
     pd.testing.assert_series_equal(held_out["observed"], runs.loc[held_out.index, "y"], check_names=False)
     residual = held_out["observed"] - held_out["predicted"]
     r2 = 1 - (residual**2).mean() / held_out["observed"].var(ddof=0)
     assert r2 == pytest.approx(report.r2, abs=1e-9)
-    assert report.n_fit_rows == 96  # 4 of 5 folds
+    assert report.n_fit_rows == 120  # each forest bootstraps all runs
+
+
+@pytest.mark.parametrize(
+    ("kind", "forest_class"), [(RANDOM_FOREST, RandomForestRegressor), (EXTRA_TREES, ExtraTreesRegressor)]
+)
+def test_out_of_bag_predictions_match_scikit_learns(kind: str, forest_class: type) -> None:
+    """Each run's held-out prediction is the mean of the trees that left it out: exactly what
+    scikit-learn's own out-of-bag estimate computes for the same forest."""
+    runs = interaction_sweep(80, 6)
+    design = design_matrix(runs, list("abcdef"), dict.fromkeys("abcdef", NUMERIC))
+    settings = ForestSettings(seed=3)
+    evaluation = score_out_of_bag(kind, design, runs["y"].to_numpy(), settings)
+    oracle = forest_class(
+        n_estimators=settings.oob_trees,
+        min_samples_leaf=settings.min_samples_leaf,
+        max_features=settings.max_features,
+        bootstrap=True,
+        oob_score=True,
+        random_state=settings.seed,
+    ).fit(design.matrix, runs["y"])
+    np.testing.assert_allclose(evaluation.predicted, oracle.oob_prediction_, rtol=1e-6)
+    assert evaluation.r2 == pytest.approx(oracle.oob_score_, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_forest_that_predicts_held_out_runs_better_is_reported(seed: int) -> None:
+    runs = interaction_sweep(60, seed)
+    kinds = dict.fromkeys("abcdef", NUMERIC)
+    report = importance_report(runs, list("abcdef"), "y", kinds=kinds)
+    design = design_matrix(runs, list("abcdef"), kinds)
+    y = runs["y"].to_numpy()
+    r2 = {
+        kind: score_out_of_bag(kind, design, y, ForestSettings()).r2 for kind in (RANDOM_FOREST, EXTRA_TREES)
+    }
+    assert report.forest_kind == max(r2, key=lambda k: r2[k] or -1)
+    assert report.r2 == pytest.approx(max(v or -1 for v in r2.values()))
 
 
 def test_subsampling_is_reported() -> None:

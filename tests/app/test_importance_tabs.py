@@ -135,7 +135,7 @@ def test_best_runs_tab_compares_separation_with_importance(app: AppTest, fits: l
     assert {"parameter", "separation"} <= set(table.columns)
     assert table["separation"].is_monotonic_decreasing and (table["separation"] >= 0).all()
     assert set(table["parameter"]) == set(forest_rows["parameter"])
-    sentences = [m.value for m in best.markdown if "importance" in m.value or "agree" in m.value]
+    sentences = [m.value for m in best.markdown if "average run" in m.value or "agree" in m.value]
     assert len(sentences) == 1
     runs = demo_runs(app)
     assert app.slider(key="importance.best_percent").value == 10
