@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _timing import best_of
 
 from lib.analysis.importance import importance_report
-from lib.columns import infer_kind
+from lib.columns import Direction, infer_kind
 
 
 def synthetic_sweep(n_runs: int, n_params: int, seed: int = 0) -> tuple[pd.DataFrame, list[str]]:
@@ -113,7 +113,7 @@ def cold_and_warm() -> None:
     runs, params = synthetic_sweep(10_000, 50)
     kinds = {p: infer_kind(runs[p], p) for p in params}
     frame = runs[[*params, "metric"]]
-    args = (tuple(params), "metric", kinds, Method.HELD_OUT_PERMUTATION, ForestSettings())
+    args = (tuple(params), "metric", kinds, Method.HELD_OUT_PERMUTATION, ForestSettings(), Direction.MAXIMIZE)
     _importance(frame, *args)
     timed("  10,000 x 50: fingerprint + cache hit", lambda: _importance(frame, *args), 5)
 
