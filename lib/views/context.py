@@ -10,12 +10,14 @@ it uses all included runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from lib.analysis.metric_value import describe_value
 from lib.columns import Direction
 from lib.filters import Threshold, kept_mask
+from lib.histories import MetricValue, ValueChoice
 from lib.roles import ranked_metrics
 from lib.selection import Choices
 from lib.sweep import RUN_STATE, Sweep
@@ -23,6 +25,21 @@ from lib.values import compact_number, reads_as_numbers
 from lib.views.parallel_state import ViewState
 
 MAX_LEVELS_NAMED = 3
+
+
+@dataclass(frozen=True)
+class ValueInUse:
+    """Which value of the metric stands for each run, as really used: `value` is the summary when
+    the source has no history for it; `text` the caption ("val_loss, best (lowest) over training");
+    `note` what a person should know (no history here, runs without a value)."""
+
+    value: MetricValue = field(default_factory=MetricValue)
+    text: str = ""
+    note: str = ""
+
+    @property
+    def is_summary(self) -> bool:
+        return self.value.choice is ValueChoice.LAST
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,7 @@ class Context:
     filters: tuple[str, ...]
     narrowed: bool  # thresholds or a best q% keep fewer runs than are included
     best_percent: float | None = None
+    value: ValueInUse = field(default_factory=ValueInUse)
 
     @property
     def n_included(self) -> int:
@@ -52,6 +70,8 @@ class Context:
     def headline(self) -> str:
         """`val_loss, minimize · 47 of 224 runs: finished only, best 21% by val_loss` (plain text)."""
         metric = f"{self.metric}, {self.direction.value}" if self.metric and self.direction else "no metric"
+        if self.metric and not self.value.is_summary:
+            metric = f"{self.value.text}, {self.direction.value if self.direction else ''}".rstrip(", ")
         runs = f"{self.n_kept:,} of {self.n_loaded:,} runs"
         return f"{metric} · {runs}" + (f": {', '.join(self.filters)}" if self.filters else "")
 
@@ -63,8 +83,25 @@ def context_metric(sweep: Sweep, view: ViewState) -> str | None:
     return sweep.default_metric
 
 
-def build_context(loaded: Sweep, sweep: Sweep, choices: Choices, view: ViewState) -> Context:
-    """The shared context for `sweep` (the included runs of `loaded`) under `view`'s filters."""
+def with_metric_values(sweep: Sweep, metric: str, values: pd.Series) -> Sweep:
+    """`sweep` with the metric's column replaced by `values` (by run id; NaN where a run has no
+    such value), so every page analyses the chosen value of the metric without knowing it."""
+    runs = sweep.runs.copy()
+    runs[metric] = values.reindex(runs.index).to_numpy(dtype=float)
+    return sweep.replace(runs=runs)
+
+
+def value_in_use(
+    metric: str, value: MetricValue, direction: Direction, *, step_key: str | None = None, note: str = ""
+) -> ValueInUse:
+    return ValueInUse(value, describe_value(metric, value, direction, step_key=step_key), note)
+
+
+def build_context(
+    loaded: Sweep, sweep: Sweep, choices: Choices, view: ViewState, *, value: ValueInUse | None = None
+) -> Context:
+    """The shared context for `sweep` (the included runs of `loaded`, its metric column already
+    holding the chosen `value`) under `view`'s filters."""
     metric = context_metric(sweep, view)
     thresholds = [t for t in view.thresholds if t.is_active and t.column in sweep.runs]
     best = view.best_percent if metric is not None else None
@@ -80,6 +117,7 @@ def build_context(loaded: Sweep, sweep: Sweep, choices: Choices, view: ViewState
         filters=tuple(phrases),
         narrowed=bool(thresholds or best is not None) and not bool(kept.all()),
         best_percent=best,
+        value=value or ValueInUse(),
     )
 
 

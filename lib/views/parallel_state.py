@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 from lib.figures.encoded_axis import RUN_ORDER
 from lib.filters import Threshold, column_levels
+from lib.histories import MetricValue, ValueChoice
 from lib.sweep import Sweep
 from lib.values import MISSING_LEVEL, AxisScale, reads_as_numbers
 
-__all__ = ["RUN_ORDER", "ViewState", "from_query", "to_query", "with_metric"]
+__all__ = ["RUN_ORDER", "ViewState", "from_query", "parse_value", "to_query", "value_query", "with_metric"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class ViewState:
     reversed: bool = False
     best_percent: float | None = None
     hide: bool = False
+    value: MetricValue = field(default_factory=MetricValue)  # which value of the metric stands for a run
+    step_key: str | None = None  # the step axis for "at step k" (None: the source's default)
 
 
 def with_metric(state: ViewState, metric: str, *, previous: str | None) -> ViewState:
@@ -76,6 +79,30 @@ def _threshold_text(threshold: Threshold) -> str:
     return _join(tokens)
 
 
+def value_query(value: MetricValue) -> str | None:
+    """`best`, `step:3`, `last:5`; None for the summary (the default)."""
+    if value.choice is ValueChoice.BEST:
+        return "best"
+    if value.choice is ValueChoice.AT_STEP and value.step is not None:
+        return f"step:{value.step!r}"
+    if value.choice is ValueChoice.MEAN_LAST and value.k is not None:
+        return f"last:{value.k}"
+    return None
+
+
+def parse_value(text: str | None) -> MetricValue:
+    """`value_query` read back; anything else is the summary."""
+    kind, _, argument = (text or "").strip().partition(":")
+    if kind == "best":
+        return MetricValue(ValueChoice.BEST)
+    number = _number(argument) if argument else None
+    if kind == "step" and number is not None:
+        return MetricValue(ValueChoice.AT_STEP, step=number)
+    if kind == "last" and number is not None and number >= 1:
+        return MetricValue(ValueChoice.MEAN_LAST, k=int(number))
+    return MetricValue()
+
+
 def to_query(state: ViewState) -> dict[str, str]:
     """The state as short URL query parameters; defaults are left out."""
     query: dict[str, str] = {}
@@ -97,6 +124,11 @@ def to_query(state: ViewState) -> dict[str, str]:
         query["q"] = repr(float(state.best_percent))
     if state.hide:
         query["hide"] = "1"
+    value = value_query(state.value)
+    if value:
+        query["v"] = value
+    if state.step_key:
+        query["sk"] = state.step_key
     for threshold in state.thresholds:
         if threshold.is_active:
             query[f"{THRESHOLD_PREFIX}{threshold.column}"] = _threshold_text(threshold)
@@ -166,4 +198,6 @@ def from_query(params: Mapping[str, str | list[str]], sweep: Sweep) -> ViewState
         reversed=_flag(_last(params.get("rev"))),
         best_percent=percent if percent is not None and 0 < percent <= 100 else None,
         hide=_flag(_last(params.get("hide"))),
+        value=parse_value(_last(params.get("v"))),
+        step_key=_last(params.get("sk")) or None,
     )
