@@ -5,15 +5,21 @@ reader opens is then resolved (`..` and symlinks) and must still lie inside one 
 planted below an allowed folder cannot show data from elsewhere. Headless callers pass no roots and
 read whatever they are given. A temporary folder (an unpacked upload) is read without caching:
 its parses would never be asked for again.
+
+Only regular files are read (`open_regular`): a named pipe would block the reader forever, a device
+such as /dev/zero never ends, and a symlink loop has nothing behind it; each is refused with a reason.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from lib.sources.errors import SourceError
 
@@ -22,6 +28,10 @@ LINK_OUTSIDE = "a link that leads outside the folders Sweepscope may read"
 
 class OutsideAllowedFolders(SourceError):
     """A path given inside the allowed folders leads outside them once links are followed."""
+
+
+class NotARegularFile(SourceError):
+    """A path to read is a pipe, a device, a socket, a folder or a symlink loop, not a file."""
 
 
 @dataclass(frozen=True)
@@ -105,3 +115,63 @@ def _real(path: Path) -> Path:
         return Path(os.path.realpath(path, strict=False))
     except (OSError, ValueError):
         return Path("/\0unresolvable")  # inside no root
+
+
+# ---------------------------------------------------------------- regular files only
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO), not a regular file: reading it could wait forever"),
+    (stat.S_ISCHR, "a device, not a regular file"),
+    (stat.S_ISBLK, "a device, not a regular file"),
+    (stat.S_ISSOCK, "a socket, not a regular file"),
+    (stat.S_ISDIR, "a folder, not a file"),
+)
+
+
+def not_regular_reason(mode: int) -> str | None:
+    """Why a file of `mode` (from `os.stat`) is not read, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((why for is_kind, why in _KINDS if is_kind(mode)), "not a regular file")
+
+
+def regular_file_refusal(path: Path, what: str) -> str | None:
+    """Why `path` is not read as a file (links followed), or None when it is a regular file.
+
+    A missing file is not refused here: the caller's own message for it is better."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        return _stat_error_reason(error, what)
+    why = not_regular_reason(mode)
+    return None if why is None else f"{what} is {why}"
+
+
+def _stat_error_reason(error: OSError, what: str) -> str | None:
+    if error.errno == errno.ELOOP:
+        return f"{what} is a symbolic link that leads back to itself (a loop), so there is nothing to read"
+    return None
+
+
+@contextmanager
+def open_regular(path: Path, what: str) -> Iterator[BinaryIO]:
+    """`path` opened for reading, only if it is a regular file; `NotARegularFile` otherwise.
+
+    The type is checked before opening (so a pipe is never opened) and again on the open file, which
+    is opened non-blocking: a file swapped for a pipe in between can neither block nor be read.
+    """
+    refusal = regular_file_refusal(path, what)
+    if refusal is not None:
+        raise NotARegularFile(refusal)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        reason = _stat_error_reason(error, what)
+        if reason is None:
+            raise
+        raise NotARegularFile(reason) from error
+    with os.fdopen(fd, "rb") as handle:
+        why = not_regular_reason(os.fstat(fd).st_mode)
+        if why is not None:
+            raise NotARegularFile(f"{what} is {why}")
+        yield handle

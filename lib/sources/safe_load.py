@@ -9,23 +9,27 @@ dropped with a note instead of being held.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from lib.sources import limits
 from lib.sources.errors import SourceError
+from lib.sources.reading import open_regular
 
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # one config.yaml, wandb-summary.json, ... file
-MAX_NODES = 200_000  # values and keys in one document, aliases expanded
-MAX_DEPTH = 100  # nesting of lists and mappings
-MAX_INT_DIGITS = 100  # Python's int() of a long digit string is slow, and no config needs one
-MAX_VALUE_BYTES = 1024 * 1024  # one config or summary value (a string, a list, ...)
-MAX_KEYS_PER_RUN = 10_000  # config and summary keys of one run, once flattened
+MAX_DOCUMENT_BYTES = limits.FILE_MB.value()  # one config.yaml, wandb-summary.json, ... file
+MAX_NODES = limits.VALUES.value()  # values and keys in one document, aliases expanded
+MAX_DEPTH = limits.DEPTH.value()  # nesting of lists and mappings
+MAX_INT_DIGITS = limits.INT_DIGITS.value()  # int() of a long digit string is slow; no config needs one
+MAX_VALUE_BYTES = limits.VALUE_MB.value()  # one config or summary value (a string, a list, ...)
+MAX_KEYS_PER_RUN = limits.KEYS_PER_RUN.value()  # config and summary keys of one run, once flattened
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when built
 _LONG_INT = re.compile(r"[-+]?(0[box])?[0-9a-fA-F_:]+")
@@ -47,29 +51,41 @@ def load_yaml(data: bytes, what: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        if has_aliases:  # without them, the events already counted every value
-            _check_yaml_nodes(node, what)
-        return loader.construct_document(node)
+        if not has_aliases:  # without them, the events already counted every value
+            return loader.construct_document(node)
+        _check_yaml_nodes(node, what)
+        value = loader.construct_document(node)
+        _check_depth(value, what)  # aliases may nest deeper than the text does
+        return value
     finally:
         loader.dispose()
 
 
 def load_json(data: bytes | str, what: str) -> Any:
-    """The JSON document `data`; its size bounds the objects built (JSON has no aliases)."""
+    """The JSON document `data`; its size bounds the objects built (JSON has no aliases).
+
+    Nesting is measured on the text before parsing, so no depth reaches the parser's recursion."""
     _check_document_size(data, what)
     _check_json_structure(data, what)
+    _check_json_depth(data, what)
     try:
-        value = json.loads(data)
-    except RecursionError as error:
-        raise OverBudget(f"{what} is nested more than {MAX_DEPTH} levels deep") from error
+        value = json.loads(data, parse_int=partial(_bounded_int, what=what))
+    except RecursionError as error:  # a depth the scan missed (it cannot, but the parser recurses)
+        raise _too_deep(what) from error
     _check_depth(value, what)
     return value
 
 
 def read_document(path: Path, what: str) -> bytes:
-    """The bytes of a file to parse, refused from its size before they are read."""
-    _check_document_size_of(path.stat().st_size, what)
-    return path.read_bytes()
+    """The bytes of a regular file to parse, refused from its size before they are read.
+
+    Pipes, devices and symlink loops are refused (`lib.sources.reading.open_regular`); a file that
+    grows while it is read is cut at the budget, never read on."""
+    with open_regular(path, what) as handle:
+        _check_document_size_of(os.fstat(handle.fileno()).st_size, what)
+        data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    _check_document_size(data, what)
+    return data
 
 
 def _check_document_size(data: bytes | str, what: str) -> None:
@@ -79,8 +95,31 @@ def _check_document_size(data: bytes | str, what: str) -> None:
 def _check_document_size_of(size: int, what: str) -> None:
     if size > MAX_DOCUMENT_BYTES:
         raise OverBudget(
-            f"{what} is {_mb(size)}, over the {_mb(MAX_DOCUMENT_BYTES)} Sweepscope reads per file"
+            f"{what} is {_mb(size)}, over the {_mb(MAX_DOCUMENT_BYTES)} Sweepscope reads per file "
+            f"({limits.FILE_MB.how_to_raise})"
         )
+
+
+def _too_deep(what: str) -> OverBudget:
+    return OverBudget(f"{what} is nested more than {MAX_DEPTH} levels deep ({limits.DEPTH.how_to_raise})")
+
+
+def _too_many_values(what: str, found: str, why: str = "the most Sweepscope reads") -> OverBudget:
+    return OverBudget(f"{what} {found} values, {why} ({limits.VALUES.how_to_raise})")
+
+
+def _too_long_integer(what: str, digits: int) -> OverBudget:
+    return OverBudget(
+        f"{what} holds an integer of {digits:,} digits, over the {MAX_INT_DIGITS} Sweepscope reads "
+        f"({limits.INT_DIGITS.how_to_raise})"
+    )
+
+
+def _bounded_int(text: str, *, what: str) -> int:
+    digits = len(text) - text.startswith("-")
+    if digits > MAX_INT_DIGITS:
+        raise _too_long_integer(what, digits)
+    return int(text)
 
 
 def _check_json_structure(data: bytes | str, what: str) -> None:
@@ -90,7 +129,35 @@ def _check_json_structure(data: bytes | str, what: str) -> None:
     text = data.decode("latin-1") if isinstance(data, bytes) else data  # one byte per character
     count = text.count(",") + text.count("[") + text.count("{")
     if count > MAX_NODES:
-        raise OverBudget(f"{what} holds about {count:,} values, over the {MAX_NODES:,} Sweepscope reads")
+        raise _too_many_values(what, f"holds about {count:,}", f"over the {MAX_NODES:,} Sweepscope reads")
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_CHUNK = 1024 * 1024
+
+
+def _check_json_depth(data: bytes | str, what: str) -> None:
+    """Deeper than `MAX_DEPTH`, from the brackets outside strings (running sums, no recursion)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:  # most documents: cannot be that deep
+        return
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    if _deepest(brackets) > MAX_DEPTH:
+        raise _too_deep(what)
+
+
+def _deepest(brackets: bytes) -> int:
+    """The deepest nesting of a string of `[]{}` (openers add one, closers take one away)."""
+    import numpy as np
+
+    depth = deepest = 0
+    for start in range(0, len(brackets), _DEPTH_CHUNK):
+        codes = np.frombuffer(brackets[start : start + _DEPTH_CHUNK], dtype=np.uint8)
+        steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
+        running = np.cumsum(steps) + depth
+        deepest, depth = max(deepest, int(running.max())), int(running[-1])
+    return deepest
 
 
 def _check_depth(value: Any, what: str) -> None:
@@ -100,7 +167,7 @@ def _check_depth(value: Any, what: str) -> None:
         item, depth = stack.pop()
         children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
         if children and depth >= MAX_DEPTH:
-            raise OverBudget(f"{what} is nested more than {MAX_DEPTH} levels deep")
+            raise _too_deep(what)
         stack.extend((child, depth + 1) for child in children)
 
 
@@ -122,40 +189,46 @@ def _check_yaml_events(data: bytes, what: str) -> bool:
             elif isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise OverBudget(f"{what} is nested more than {MAX_DEPTH} levels deep")
+                    raise _too_deep(what)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
             if events > 2 * MAX_NODES:  # starts and ends are two events per collection
-                raise OverBudget(f"{what} holds more than {MAX_NODES:,} values, the most Sweepscope reads")
+                raise _too_many_values(what, f"holds more than {MAX_NODES:,}")
     finally:
         loader.dispose()
     return has_aliases
 
 
 def _check_yaml_nodes(root: yaml.Node, what: str) -> None:
-    """Expanded size and depth of the node graph, each shared (aliased) node measured once."""
+    """Expanded size and depth of the node graph, each shared (aliased) node measured once.
+
+    The walk keeps its own stack (no recursion): a node still open when it is met again is an alias
+    to itself, refused before PyYAML builds a list that holds itself."""
     sizes: dict[int, int] = {}
-    on_path: set[int] = set()
-
-    def size(node: yaml.Node, depth: int) -> int:
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
-        if depth > MAX_DEPTH:
-            raise OverBudget(f"{what} is nested more than {MAX_DEPTH} levels deep")
-        if id(node) in on_path:
-            raise OverBudget(f"{what} holds an alias that refers to itself")
-        on_path.add(id(node))
-        total = 1 + sum(size(child, depth + 1) for child in _children(node))
-        on_path.discard(id(node))
-        if total > MAX_NODES:
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = total = 1 + sum(sizes[id(child)] for child in _children(node))
+            if total > MAX_NODES:
+                raise _too_many_values(
+                    what, f"expands to more than {MAX_NODES:,}", "as YAML aliases repeat what they point to"
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
             raise OverBudget(
-                f"{what} expands to more than {MAX_NODES:,} values (YAML aliases repeat what they point to)"
+                f"{what} holds a YAML alias that refers to itself, which Sweepscope does not read"
             )
-        sizes[id(node)] = total
-        return total
-
-    size(root, 0)
+        if depth > MAX_DEPTH:
+            raise _too_deep(what)
+        open_nodes.add(key)
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in _children(node))
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -171,7 +244,7 @@ def _check_scalar(event: yaml.ScalarEvent, what: str) -> None:
     `1_000`, `0x..`, `0o..` and `1:30` as integers)."""
     value = event.value
     if len(value) > MAX_INT_DIGITS and not event.style and _LONG_INT.fullmatch(value):
-        raise OverBudget(f"{what} holds an integer of {len(value):,} digits (at most {MAX_INT_DIGITS})")
+        raise _too_long_integer(what, len(value))
 
 
 # ---------------------------------------------------------------- values and runs
@@ -195,7 +268,9 @@ def without_oversized(mapping: Mapping[str, Any], dropped: list[str], prefix: st
 
 def dropped_note(where: str, dropped: list[str]) -> str:
     shown = ", ".join(dropped[:5]) + (f" and {len(dropped) - 5} more" if len(dropped) > 5 else "")
-    return f"{where}: values over {_mb(MAX_VALUE_BYTES)} were left out ({shown})"
+    return (
+        f"{where}: values over {_mb(MAX_VALUE_BYTES)} were left out ({shown}); {limits.VALUE_MB.how_to_raise}"
+    )
 
 
 def too_many_keys(*mappings: Mapping[str, Any]) -> str | None:
@@ -206,7 +281,7 @@ def too_many_keys(*mappings: Mapping[str, Any]) -> str | None:
         if count > MAX_KEYS_PER_RUN:
             return (
                 f"more than {MAX_KEYS_PER_RUN:,} config and summary keys once nested keys are "
-                f"flattened, the most Sweepscope reads per run"
+                f"flattened, the most Sweepscope reads per run ({limits.KEYS_PER_RUN.how_to_raise})"
             )
     return None
 
@@ -241,5 +316,4 @@ _ATOMS = frozenset({str, bytes, int, float, bool, type(None)})
 _SMALL = frozenset({int, float, bool, type(None)})
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:,.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.0f} KB"
+_mb = limits.size_text
