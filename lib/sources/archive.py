@@ -1,27 +1,35 @@
 """An uploaded zip of a `wandb/` folder, read without trusting it.
 
-The archive is unpacked into a private temporary folder that is removed after loading. Limits on
-the number of files and on the unpacked size are checked against the sizes the zip declares and
-again against the bytes actually written, since a zip bomb can lie about both. Members that would
-land outside the folder (absolute paths, `..`), symlinks, special files, encrypted or unreadable
-members are not unpacked and are listed in `Sweep.skipped`.
+The archive is unpacked into a private temporary folder that is removed on every way out, a
+killed load's included (`lib.sources.scratch`). Limits on the number of entries and files and on the
+unpacked size are checked against what the zip declares and again against the bytes actually
+written while streaming, since a zip bomb can lie. Members that would land outside the folder
+(absolute paths, `..`), symlinks, special files, encrypted or unreadable members, names that are
+not usable file names (control characters, over 255 bytes a part) and second copies of one path
+(also when they differ only in Unicode normalisation) are not unpacked and are listed in
+`Sweep.skipped`.
 """
 
 from __future__ import annotations
 
 import io
 import stat
-import tempfile
+import struct
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from lib.sources import limits
 from lib.sources.errors import SourceError
+from lib.sources.scratch import scratch_folder
 from lib.sweep import Sweep
 
-DEFAULT_MAX_TOTAL_BYTES = 500 * 1024 * 1024
-DEFAULT_MAX_FILES = 20_000
+DEFAULT_MAX_TOTAL_BYTES = limits.ZIP_MB.value()
+DEFAULT_MAX_FILES = limits.ZIP_FILES.value()
+ENTRIES_PER_FILE = 4  # folders are entries too: a zip may hold this many entries per file allowed
+MAX_NAME_PART_BYTES = 255  # the longest file name Linux and macOS file systems take
 CHUNK_BYTES = 1024 * 1024
 IGNORED_PARTS = frozenset({"__MACOSX"})  # resource forks macOS adds to zips it makes
 RUN_FOLDER_PREFIXES = ("run-", "offline-run-")
@@ -49,8 +57,7 @@ def load_wandb_zip(
     """The runs in a zipped `wandb/` folder (or a zip of the folder holding it)."""
     from lib.sources.wandb.local import load_wandb_folder
 
-    with tempfile.TemporaryDirectory(prefix="sweepscope-zip-") as tmp:
-        root = Path(tmp)
+    with scratch_folder("zip") as root:
         extraction = extract_zip(data, name, root, max_total_bytes=max_total_bytes, max_files=max_files)
         if extraction.files == 0:
             raise SourceError(
@@ -67,6 +74,7 @@ def load_wandb_zip(
 
 def extract_zip(data: bytes, name: str, root: Path, *, max_total_bytes: int, max_files: int) -> Extraction:
     """Unpack the safe members of the zip `data` under `root`; `SourceError` for a bomb or a non-zip."""
+    _check_entry_count(data, name, max_files=max_files)
     archive = _open_zip(data, name)
     with archive:
         members = [m for m in archive.infolist() if not _is_ignored(m.filename)]
@@ -78,7 +86,7 @@ def extract_zip(data: bytes, name: str, root: Path, *, max_total_bytes: int, max
             if reason is not None:
                 extraction.skipped.append((member.filename, reason))
                 continue
-            written.add(_normalised(member.filename))
+            written.add(_same_path_key(member.filename))
             _extract_member(archive, member, extraction, name=name, max_total_bytes=max_total_bytes)
     return extraction
 
@@ -104,15 +112,47 @@ def _check_declared_limits(
     files = [m for m in members if not m.is_dir()]
     if len(files) > max_files:
         raise ZipTooLarge(
-            f"{name!r} holds {len(files):,} files, more than the {max_files:,} Sweepscope unpacks. "
-            "Zip only the wandb/ folder (without checkpoints or media), or load it as a path."
+            f"{name!r} holds {len(files):,} files, more than the {max_files:,} Sweepscope unpacks "
+            f"({limits.ZIP_FILES.how_to_raise}). Zip only the wandb/ folder (without checkpoints or "
+            "media), or load it as a path."
         )
     declared = sum(m.file_size for m in files)
     if declared > max_total_bytes:
         raise ZipTooLarge(
             f"{name!r} unpacks to {_megabytes(declared)}, more than the {_megabytes(max_total_bytes)} "
-            "Sweepscope accepts. Leave checkpoints and media out of the zip, or load the folder as a path."
+            f"Sweepscope accepts ({limits.ZIP_MB.how_to_raise}). Leave checkpoints and media out of "
+            "the zip, or load the folder as a path."
         )
+
+
+def _check_entry_count(data: bytes, name: str, *, max_files: int) -> None:
+    """Refuse a zip whose end record declares far more entries than files allowed, before
+    Python's zipfile builds an object for each (a 200 MB upload can list two million)."""
+    entries = _declared_entries(data)
+    if entries is not None and entries > ENTRIES_PER_FILE * max_files:
+        raise ZipTooLarge(
+            f"{name!r} lists {entries:,} entries, more than Sweepscope reads for {max_files:,} files "
+            f"({limits.ZIP_FILES.how_to_raise}). Zip only the wandb/ folder, or load it as a path."
+        )
+
+
+_END_RECORD = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_END = b"PK\x06\x06"
+
+
+def _declared_entries(data: bytes) -> int | None:
+    """The entry count in the zip's end-of-central-directory record (zip64's when it has one)."""
+    at = data.rfind(_END_RECORD, max(0, len(data) - 22 - 65_535))
+    if at < 0 or len(data) < at + 22:
+        return None
+    (entries,) = struct.unpack_from("<H", data, at + 10)
+    locator = at - 20
+    if entries == 0xFFFF and locator >= 0 and data[locator : locator + 4] == _ZIP64_LOCATOR:
+        (end64,) = struct.unpack_from("<Q", data, locator + 8)
+        if end64 + 56 <= len(data) and data[end64 : end64 + 4] == _ZIP64_END:
+            (entries,) = struct.unpack_from("<Q", data, end64 + 32)
+    return int(entries)
 
 
 def _megabytes(size: int) -> str:
@@ -133,6 +173,10 @@ def _refusal(member: zipfile.ZipInfo, written: set[str]) -> str | None:
         return "absolute path: it would be written outside the upload's folder"
     if ".." in parts:
         return "its path climbs out of the archive with '..'"
+    if any(_is_control(char) for char in filename):
+        return "its name holds control or direction-changing characters"
+    if any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_PART_BYTES for part in parts):
+        return f"a part of its name is over {MAX_NAME_PART_BYTES} bytes, too long for a file name"
     mode = member.external_attr >> 16
     if stat.S_ISLNK(mode):
         return "symbolic link: links are not followed"
@@ -140,9 +184,19 @@ def _refusal(member: zipfile.ZipInfo, written: set[str]) -> str | None:
         return "not a regular file"
     if member.flag_bits & 0x1:
         return "encrypted"
-    if not member.is_dir() and _normalised(filename) in written:
-        return "the same path appears twice in the zip; the first copy is kept"
+    if not member.is_dir() and _same_path_key(filename) in written:
+        return "the same path appears twice in the zip (perhaps in other Unicode); the first copy is kept"
     return None
+
+
+def _is_control(char: str) -> bool:
+    """C0/C1 controls, and format characters such as right-to-left overrides that disguise names."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs")
+
+
+def _same_path_key(filename: str) -> str:
+    """Paths that name one file on some system: `é` composed or not (macOS folds them)."""
+    return unicodedata.normalize("NFC", _normalised(filename))
 
 
 def _extract_member(
@@ -157,20 +211,41 @@ def _extract_member(
     if not target.is_relative_to(extraction.root):  # a parent folder that is a link, say
         extraction.skipped.append((member.filename, "it would be written outside the upload's folder"))
         return
-    if member.is_dir():
-        target.mkdir(parents=True, exist_ok=True)
+    try:
+        if member.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file and a folder of one name, say
+        extraction.skipped.append((member.filename, f"could not be written ({_os_reason(error)})"))
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         written = _copy_counted(
             archive, member, target, extraction, name=name, max_total_bytes=max_total_bytes
         )
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as error:
-        target.unlink(missing_ok=True)
+    except OSError as error:
+        _remove_partial(target)
+        extraction.skipped.append((member.filename, f"could not be written ({_os_reason(error)})"))
+        return
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
+        _remove_partial(target)
         extraction.skipped.append((member.filename, f"could not be unpacked ({error})"))
         return
     extraction.files += 1
     extraction.bytes_written += written
+
+
+def _os_reason(error: OSError) -> str:
+    """The OS's reason without the paths it names (they are the private folder's)."""
+    return error.strerror or type(error).__name__
+
+
+def _remove_partial(target: Path) -> None:
+    try:
+        if target.is_file() and not target.is_symlink():
+            target.unlink()
+    except OSError:
+        pass
 
 
 def _copy_counted(
@@ -189,9 +264,10 @@ def _copy_counted(
             written += len(chunk)
             if written > member.file_size or extraction.bytes_written + written > max_total_bytes:
                 raise ZipTooLarge(
-                    f"{name!r} unpacks to more than it declares ({member.filename!r} alone passes "
-                    f"{_megabytes(min(written, max_total_bytes))}): it looks like a zip bomb and was "
-                    "not loaded. Zip the wandb/ folder again and upload the new file."
+                    f"{name!r} unpacks to more than it declares or than Sweepscope accepts "
+                    f"({member.filename!r} reaches {_megabytes(extraction.bytes_written + written)} "
+                    f"of the {_megabytes(max_total_bytes)} allowed; {limits.ZIP_MB.how_to_raise}): "
+                    "it looks like a zip bomb and was not loaded. Zip the wandb/ folder again."
                 )
             sink.write(chunk)
     return written

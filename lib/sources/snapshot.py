@@ -3,7 +3,10 @@
 An uploaded Parquet snapshot carries its own metadata (which W&B project, which server, when it was
 fetched). A crafted file can say anything there, so: names are shown only when they are plain names,
 a server only when it is W&B's own or the configured one (never as a link), and the fetch time is
-phrased as the file's claim.
+phrased as the file's claim. The metadata's shape is a claim too (`well_shaped_meta`: a field of
+the wrong type reads as absent, never as an error halfway through building the sweep), and so are
+the rows: run ids become text (`with_text_run_ids`) as every other source gives them, and cells
+stored as JSON are decoded on the parsers' budget (`decode_json_cell`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import pandas as pd
+
+from lib.sources.errors import SourceError
+from lib.sources.safe_load import load_json
 from lib.sources.wandb.hosts import DEFAULT_API_URL, may_be_named
 
 FROM_SNAPSHOT = "sweepscope.from_snapshot"  # key in Sweep.runs.attrs
@@ -84,3 +91,83 @@ def _stamp(when: datetime) -> str:
 def is_from_snapshot(runs_attrs: dict[str, Any]) -> bool:
     """Whether a sweep's runs (their `attrs`) came from a snapshot file rather than from W&B."""
     return bool(runs_attrs.get(FROM_SNAPSHOT))
+
+
+# ---------------------------------------------------------------- the file's shape, checked
+
+_TEXT_LISTS = ("params", "metrics", "notes", "json_columns")
+_TEXT_MAPPINGS = ("kinds", "directions", "reasons")
+_TEXT_OR_NONE = ("source", "primary_metric", "primary_reason", "fetched_at")
+
+
+def well_shaped_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot's metadata with each field of the wrong shape dropped: lists of text, mappings of
+    text to text, `skipped` as (what, why) pairs of text, `sweep_configs` and `spec` as mappings."""
+    shaped: dict[str, Any] = {key: meta[key] for key in ("version",) if key in meta}
+    for key in _TEXT_LISTS:
+        shaped[key] = _texts(meta.get(key))
+    for key in _TEXT_MAPPINGS:
+        shaped[key] = _text_to_text(meta.get(key))
+    for key in _TEXT_OR_NONE:
+        shaped[key] = meta[key] if isinstance(meta.get(key), str) else None
+    shaped["skipped"] = _pairs(meta.get("skipped"))
+    configs = meta.get("sweep_configs")
+    shaped["sweep_configs"] = (
+        {k: v for k, v in configs.items() if isinstance(k, str) and isinstance(v, dict)}
+        if isinstance(configs, dict)
+        else {}
+    )
+    shaped["spec"] = meta.get("spec") if isinstance(meta.get("spec"), dict) else None
+    return shaped
+
+
+def _texts(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _text_to_text(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _pairs(value: Any) -> list[tuple[str, str]]:
+    if not isinstance(value, list):
+        return []
+    return [
+        (item[0], item[1])
+        for item in value
+        if isinstance(item, list | tuple) and len(item) == 2 and all(isinstance(part, str) for part in item)
+    ]
+
+
+def with_text_run_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` indexed by run ids as text (a snapshot may store them as numbers), named `run_id`;
+    a `SourceError` when two runs share an id, since every page finds a run by its id."""
+    ids = pd.Index([_id_text(value) for value in frame.index], name="run_id", dtype=object)
+    if ids.has_duplicates:
+        repeated = ids[ids.duplicated()].unique()[:3]
+        raise SourceError(
+            f"The snapshot holds {len(ids) - ids.nunique():,} runs whose ids repeat others' "
+            f"({', '.join(map(repr, repeated))}): fetch the sweep again."
+        )
+    out = frame.copy(deep=False)
+    out.index = ids
+    return out
+
+
+def _id_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 3.0 stored by a float column is run 3
+    return str(value)
+
+
+def decode_json_cell(value: Any) -> Any:
+    """A cell the snapshot stored as JSON text, decoded within the parsers' budget (None when it is
+    not text, or over a budget: a crafted file can nest a cell 100,000 deep)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return load_json(value, "a snapshot cell")
+    except ValueError:  # malformed, or over a budget (OverBudget is a ValueError too)
+        return None
