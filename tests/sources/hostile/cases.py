@@ -487,6 +487,41 @@ def snapshot_case(meta: bytes) -> Callable[[Path], str]:
     return build
 
 
+def table_case(bad_cell: str) -> Callable[[Path], str]:
+    """A two-run CSV whose first run has `bad_cell` in its last column."""
+
+    def build(base: Path) -> str:
+        (base / "runs.csv").write_text(f"name,lr,acc,extra\na,0.1,0.5,{bad_cell}\nb,0.2,0.6,1\n")
+        return str(base / "runs.csv")
+
+    return build
+
+
+def optuna_case(attribute_json: str) -> Callable[[Path], str]:
+    """A three-trial Optuna study, one trial carrying a user attribute stored as `attribute_json`."""
+
+    def build(base: Path) -> str:
+        import sqlite3
+
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        url = f"sqlite:///{base / 'study.db'}"
+        study = optuna.create_study(storage=url, study_name="s", sampler=optuna.samplers.RandomSampler(0))
+        study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=3)
+        with sqlite3.connect(base / "study.db") as connection:
+            connection.execute(
+                "INSERT INTO trial_user_attributes (trial_id, key, value_json) VALUES (1, 'blob', ?)",
+                (attribute_json,),
+            )
+        return url
+
+    return build
+
+
+TABLE_RUNS = Partial(runs=("a", "b"))
+
+
 def many_empty_run_folders(count: int) -> Callable[[Path], str]:
     def build(base: Path) -> str:
         wandb = base / "wandb"
@@ -512,4 +547,17 @@ OTHER_CASES = [
     ),
 ]
 
-CASES = [*WANDB_CASES, *RUN_LOG_CASES, *ZIP_CASES, *OTHER_CASES]
+TABLE_CASES = [
+    Case("csv-integer-5000-digits", table_case("7" * 5_000), TABLE_RUNS),
+    Case("csv-cell-5000-deep-list", table_case("[" * 5_000 + "]" * 5_000), TABLE_RUNS),
+    Case("csv-cell-3000-deep-dict", table_case('"' + "{'a': " * 3_000 + "1" + "}" * 3_000 + '"'), TABLE_RUNS),
+    Case("csv-cell-of-5-mb", table_case("x" * 5_000_000), TABLE_RUNS),
+    Case("csv-dict-cell-with-a-5000-digit-integer", table_case("\"{'a': " + "7" * 5_000 + '}"'), TABLE_RUNS),
+    Case(
+        "optuna-attribute-integer-5000-digits",
+        optuna_case("7" * 5_000),
+        Partial(runs=("trial-0", "trial-1", "trial-2")),
+    ),
+]
+
+CASES = [*WANDB_CASES, *RUN_LOG_CASES, *ZIP_CASES, *TABLE_CASES, *OTHER_CASES]
