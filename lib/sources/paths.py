@@ -7,6 +7,7 @@ Paths are checked after resolving `..` and symlinks, so neither can lead outside
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -77,11 +78,32 @@ def resolve_allowed(text: str, roots: Sequence[Path]) -> Path:
     resolved_roots = [r for r in (_resolved(root, base=roots[0]) for root in roots) if r is not None]
     if resolved is not None and any(resolved.is_relative_to(root) for root in resolved_roots):
         return resolved
+    if resolved is None and _is_loop_inside(candidate, roots[0], resolved_roots):
+        raise PathNotAllowed(
+            f"{cleaned!r} is a symbolic link that leads back to itself (a loop), so there is nothing to "
+            "read. Point it at the runs, or type the path it should lead to."
+        )
     raise PathNotAllowed(
         f"{cleaned!r} is outside the folders Sweepscope may read "
         f"({', '.join(str(r) for r in resolved_roots)}). Copy the files into one of them, or add "
         f"their folder to {ENV_VAR} (or `{SECRETS_KEY}` in .streamlit/secrets.toml) and restart."
     )
+
+
+def _is_loop_inside(candidate: Path, base: Path, roots: Sequence[Path]) -> bool:
+    """True when `candidate` sits in a folder inside `roots` and is itself a symlink loop (only
+    then is it named as one: of a path outside nothing is said)."""
+    absolute = candidate if candidate.is_absolute() else base / candidate
+    parent = _resolved(absolute.parent, base=base)
+    if parent is None or not any(parent.is_relative_to(root) for root in roots):
+        return False
+    try:
+        os.stat(parent / absolute.name)
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    except ValueError:  # a NUL byte
+        return False
+    return False
 
 
 def _unquoted(text: str) -> str:

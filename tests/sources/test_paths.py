@@ -144,3 +144,19 @@ def test_a_sqlite_url_is_read_only_inside_the_allowed_folders(tmp_path: Path) ->
         with pytest.raises(PathNotAllowed):
             guard_storage_url(outside, roots)
     assert guard_storage_url("postgresql://db.example/optuna", roots) == "postgresql://db.example/optuna"
+
+
+def test_a_symlink_loop_inside_a_root_is_named_as_one(app_dir: Path) -> None:
+    (app_dir / "exports" / "loop").symlink_to(app_dir / "exports" / "loop")
+    (app_dir / "a").symlink_to(app_dir / "b")
+    (app_dir / "b").symlink_to(app_dir / "a")
+    for text in ("exports/loop", str(app_dir / "a")):
+        with pytest.raises(PathNotAllowed, match="leads back to itself"):
+            resolve_allowed(text, [app_dir])
+
+
+def test_a_symlink_loop_outside_the_roots_gets_the_outside_answer(app_dir: Path, outside: Path) -> None:
+    (outside / "loop").symlink_to(outside / "loop")
+    with pytest.raises(PathNotAllowed, match="outside the folders") as caught:
+        resolve_allowed(str(outside / "loop"), [app_dir])
+    assert "itself" not in str(caught.value)
