@@ -13,6 +13,7 @@ not usable file names (control characters, over 255 bytes a part) and second cop
 from __future__ import annotations
 
 import io
+import os
 import stat
 import struct
 import unicodedata
@@ -23,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from lib.sources import limits
 from lib.sources.errors import SourceError
+from lib.sources.reading import open_regular
 from lib.sources.scratch import scratch_folder
 from lib.sweep import Sweep
 
@@ -70,6 +72,23 @@ def load_wandb_zip(
         except SourceError as error:
             raise SourceError(f"{name!r}: {_without_root(str(error), root, name)}") from error
         return _relabelled(sweep, root, name, extraction.skipped)
+
+
+def load_wandb_zip_path(
+    path: Path, *, max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES, max_files: int = DEFAULT_MAX_FILES
+) -> Sweep:
+    """`load_wandb_zip` of a zip on disk: a regular file only (a pipe would block the read), and
+    refused from its size when even a stored zip that size would unpack past the budget."""
+    with open_regular(path, repr(path.name)) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_total_bytes:
+            raise ZipTooLarge(
+                f"{path.name!r} is {_megabytes(size)}, more than the {_megabytes(max_total_bytes)} "
+                f"Sweepscope unpacks from one zip ({limits.ZIP_MB.how_to_raise}). Load the folder as a "
+                "path instead."
+            )
+        data = handle.read(max_total_bytes + 1)
+    return load_wandb_zip(data, path.name, max_total_bytes=max_total_bytes, max_files=max_files)
 
 
 def extract_zip(data: bytes, name: str, root: Path, *, max_total_bytes: int, max_files: int) -> Extraction:

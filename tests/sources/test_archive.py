@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import os
 import stat
 import struct
 import tempfile
@@ -204,3 +205,20 @@ def test_folder_to_load_steps_into_wrapping_folders(tmp_path: Path) -> None:
     single = tmp_path / "one"
     (single / "run-20250101_000000-abc").mkdir(parents=True)
     assert folder_to_load(single) == single  # a run folder is not stepped into
+
+
+def test_a_zip_path_is_read_only_when_it_is_a_regular_file_within_the_budget(
+    private_tmp: Path, tmp_path: Path
+) -> None:
+    from lib.sources.archive import load_wandb_zip_path
+    from lib.sources.reading import NotARegularFile
+
+    good = tmp_path / "runs.zip"
+    good.write_bytes(zip_of(zip_of_folder(REAL_WANDB, "wandb/")))
+    assert len(load_wandb_zip_path(good).runs) > 0
+    os.mkfifo(tmp_path / "pipe.zip")
+    with pytest.raises(NotARegularFile, match="named pipe"):
+        load_wandb_zip_path(tmp_path / "pipe.zip")  # refused before it is opened: no wait
+    with pytest.raises(ZipTooLarge, match=r"'runs\.zip' is .* MB, more than the 0\.0 MB"):
+        load_wandb_zip_path(good, max_total_bytes=1000)
+    assert list(private_tmp.iterdir()) == []
