@@ -69,11 +69,13 @@ def load_json(data: bytes | str, what: str) -> Any:
     _check_json_structure(data, what)
     _check_json_depth(data, what)
     try:
-        value = json.loads(data, parse_int=partial(_bounded_int, what=what))
+        if _LONG_DIGIT_RUN.search(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")):
+            value = json.loads(data, parse_int=partial(_bounded_int, what=what))  # a call per integer
+        else:
+            value = json.loads(data)
     except RecursionError as error:  # a depth the scan missed (it cannot, but the parser recurses)
         raise _too_deep(what) from error
-    _check_depth(value, what)
-    return value
+    return value  # the scan measured the depth exactly: no walk over the value is needed
 
 
 def read_document(path: Path, what: str) -> bytes:
@@ -132,6 +134,7 @@ def _check_json_structure(data: bytes | str, what: str) -> None:
         raise _too_many_values(what, f"holds about {count:,}", f"over the {MAX_NODES:,} Sweepscope reads")
 
 
+_LONG_DIGIT_RUN = re.compile(rb"[0-9]{%d}" % (MAX_INT_DIGITS + 1))
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _DEPTH_CHUNK = 1024 * 1024
