@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import unicodedata
 import warnings
 from collections.abc import Container, Sequence
@@ -20,6 +21,7 @@ PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
 PARQUET_MAGIC = b"PAR1"
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_SKIPPED_LISTED = 50
+_NEWLINES = re.compile(r"\r\n?")
 
 
 @dataclass
@@ -73,7 +75,13 @@ def free_name(name: str, taken: Container[str]) -> str:
 
 
 def _decode_text(data: bytes, name: str) -> tuple[str, str | None]:
-    """The file as text and, unless it was UTF-8, a note naming the encoding used."""
+    """The file as text with every line end as `\n` (old Mac exports end lines with a bare `\r`)
+    and, unless it was UTF-8, a note naming the encoding used."""
+    text, note = _decoded(data, name)
+    return _NEWLINES.sub("\n", text) if "\r" in text else text, note
+
+
+def _decoded(data: bytes, name: str) -> tuple[str, str | None]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace"), f"{name} is UTF-16 text; it was read as such."
     if b"\x00" in data[:8192]:

@@ -20,7 +20,16 @@ import pandas as pd
 
 from lib.columns import Direction, Kind
 from lib.sources.errors import SourceError
-from lib.sources.snapshot import CLAIM_NOTE, FROM_SNAPSHOT, snapshot_source, spec_fields
+from lib.sources.safe_load import load_json
+from lib.sources.snapshot import (
+    CLAIM_NOTE,
+    FROM_SNAPSHOT,
+    decode_json_cell,
+    snapshot_source,
+    spec_fields,
+    well_shaped_meta,
+    with_text_run_ids,
+)
 from lib.sources.wandb.plain import json_default, json_safe, parse_time
 from lib.sources.wandb.spec import WandbSpec
 from lib.sweep import Sweep
@@ -144,8 +153,8 @@ def _read_snapshot_meta(path: Path) -> dict[str, Any]:
             f"{path.name!r} is a Parquet file but not a Sweepscope snapshot: open it as a runs table instead."
         )
     try:
-        meta = json.loads(raw)
-    except ValueError:
+        meta = load_json(raw, "the snapshot's metadata")
+    except ValueError:  # SourceError (over a budget) is a ValueError too
         raise SourceError(f"The snapshot {path.name!r} is damaged: fetch the sweep again.") from None
     if not isinstance(meta, dict) or meta.get("version") != SNAPSHOT_VERSION:
         raise SourceError(
@@ -194,16 +203,15 @@ def load_snapshot(path: str | Path) -> Sweep:
     import pyarrow.parquet as pq
 
     source = Path(path)
-    meta = _read_snapshot_meta(source)
+    meta = well_shaped_meta(_read_snapshot_meta(source))
     try:
         frame = pq.read_table(source).to_pandas()
     except Exception as exc:
         raise SourceError(f"The snapshot {source.name!r} could not be read ({exc}): fetch again.") from None
     for column in meta.get("json_columns", []):
         if column in frame:
-            frame[column] = (
-                frame[column].map(lambda v: json.loads(v) if isinstance(v, str) else None).astype(object)
-            )
+            frame[column] = frame[column].map(decode_json_cell).astype(object)
+    frame = with_text_run_ids(frame)
     frame.attrs = {FROM_SNAPSHOT: True}
     if meta.get("fetched_at"):
         frame.attrs[FETCHED_AT] = meta["fetched_at"]
