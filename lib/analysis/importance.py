@@ -194,6 +194,8 @@ def importance_report(
     )
     table = importance_table(used, kinds_in_model, y, evaluation.samples, null, effects, seed=settings.seed)
     warnings = trust_warnings(len(used), len(params), evaluation.r2, evaluation.r2_kind)
+    if evaluation.disagreement:
+        warnings.append(evaluation.disagreement)
     notes = sampling_notes(
         design, len(used), evaluation.n_fit_rows, evaluation.n_eval_rows, subsampled=evaluation.subsampled
     )

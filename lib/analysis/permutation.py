@@ -15,6 +15,7 @@ Randomness: the forests' seeds and every shuffle come from `ForestSettings.seed`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from lib.analysis._fit import (
 from lib.analysis.encoding import Design
 
 PREDICT_BATCH_ROWS = 200_000
+DISAGREEMENT_R2 = 0.1  # forests closer than this in out-of-bag R² both count as evidence
 RANDOM_FOREST, EXTRA_TREES = "random forest", "extremely randomized trees"
 
 
@@ -51,6 +53,7 @@ class Evaluation:
     n_eval_rows: int
     subsampled: bool  # fewer runs were fitted (or scored) than the split held
     forest_kind: str = RANDOM_FOREST
+    disagreement: str = ""  # where the forest not chosen ranked another parameter first
 
 
 def r2_score(y: np.ndarray, predicted: np.ndarray) -> float | None:
@@ -155,7 +158,28 @@ def out_of_bag_permutation(design: Design, y: np.ndarray, settings: ForestSettin
     randomized trees) with the higher out-of-bag R²; ties go to the random forest."""
     forest = score_out_of_bag(RANDOM_FOREST, design, y, settings)
     extra = score_out_of_bag(EXTRA_TREES, design, y, settings)
-    return extra if (extra.r2 or -np.inf) > (forest.r2 or -np.inf) else forest
+    chosen, other = (extra, forest) if (extra.r2 or -np.inf) > (forest.r2 or -np.inf) else (forest, extra)
+    return dataclasses.replace(chosen, disagreement=_disagreement(chosen, other))
+
+
+def top_parameter(evaluation: Evaluation) -> str | None:
+    means = {p: float(np.mean(v)) for p, v in evaluation.samples.items() if len(v)}
+    best = max(means, key=means.__getitem__, default=None)
+    return best if best is not None and means[best] > 0 else None
+
+
+def _disagreement(chosen: Evaluation, other: Evaluation) -> str:
+    """A warning when the forest that predicts slightly worse ranks another parameter first: on a
+    few dozen runs the top of the ranking then rests on which forest is asked."""
+    ours, theirs = top_parameter(chosen), top_parameter(other)
+    close = chosen.r2 is not None and other.r2 is not None and chosen.r2 - other.r2 < DISAGREEMENT_R2
+    if ours is None or theirs is None or ours == theirs or not close:
+        return ""
+    return (
+        f"A second forest ({other.forest_kind}) predicts the held-out runs almost as well "
+        f"(R² {other.r2:.2f} against {chosen.r2:.2f}) and ranks {theirs} first rather than {ours}: "
+        "read the top of the ranking as uncertain."
+    )
 
 
 def split_permutation(design: Design, y: np.ndarray, settings: ForestSettings) -> Evaluation:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 
-from lib.analysis._fit import ForestSettings
-from lib.analysis.encoding import design_matrix
+from lib.analysis._fit import ForestSettings, model_kinds
+from lib.analysis.encoding import design_matrix, fill_branches
 from lib.analysis.importance import Method, importance_report
-from lib.analysis.permutation import EXTRA_TREES, RANDOM_FOREST, score_out_of_bag
+from lib.analysis.permutation import EXTRA_TREES, RANDOM_FOREST, score_out_of_bag, top_parameter
 from lib.columns import Direction, Kind
+from lib.sources import load_source
+from tests.test_real_fixture_roles import spec_of
 
 NUMERIC = Kind.NUMERIC
 
@@ -157,3 +161,30 @@ def test_subsampling_is_reported() -> None:
 def test_a_sweep_without_subsampling_or_branches_has_no_notes() -> None:
     report = importance_report(interaction_sweep(60, 0), list("abcdef"), "y")
     assert report.notes == []
+
+
+def test_a_close_second_forest_that_ranks_another_parameter_first_is_reported() -> None:
+    """The NevroHelios export (44 finished runs): the random forest ranks lr first, the extremely
+    randomized trees (R² within 0.1) strategy; the table says its top is uncertain."""
+    sweep = load_source(
+        spec_of("wandb_runs_csv/NevroHelios__DeepWaste-Optimization__notebooks__wandb_export.csv")
+    )
+    runs = sweep.runs[sweep.runs["run.state"] == "finished"]
+    metric = "val_accuracy"
+    report = importance_report(runs, sweep.analysable_params, metric, kinds=sweep.kinds)
+    used = runs[runs[metric].notna()]
+    design = fill_branches(
+        design_matrix(used, sweep.analysable_params, model_kinds(used, sweep.analysable_params, sweep.kinds)),
+        np.random.default_rng(0),
+    )
+    y = used[metric].to_numpy(dtype=float)
+    both = [score_out_of_bag(kind, design, y, ForestSettings()) for kind in (RANDOM_FOREST, EXTRA_TREES)]
+    tops = {top_parameter(e) for e in both}
+    assert len(tops) == 2 and abs((both[0].r2 or 0) - (both[1].r2 or 0)) < 0.1
+    (warning,) = [w for w in report.warnings if "second forest" in w]
+    assert all(re.search(rf"\b{top}\b", warning) for top in tops)
+
+
+def test_forests_that_agree_add_no_warning() -> None:
+    report = importance_report(interaction_sweep(200, 0), list("abcdef"), "y")
+    assert not any("second forest" in w for w in report.warnings)
