@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from lib.sources.errors import SourceError
-from lib.sources.reading import OutsideAllowedFolders, Reading
+from lib.sources.reading import NotARegularFile, OutsideAllowedFolders, Reading, regular_file_refusal
 
 if TYPE_CHECKING:
     from lib.sweep import Sweep
@@ -131,6 +131,9 @@ def _read_existing_path(request: Request) -> Sweep | None:
         from lib.sources.wandb.local import load_wandb_folder
 
         return load_wandb_folder(path, allowed_roots=request.allowed_roots)
+    refusal = regular_file_refusal(path, repr(path.name))
+    if refusal is not None:  # a pipe or a device: opening it could wait forever
+        raise NotARegularFile(refusal)
     for reader in FILE_READERS:
         sweep = reader(path, request.allowed_roots)
         if sweep is not None:

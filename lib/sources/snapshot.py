@@ -144,7 +144,7 @@ def _pairs(value: Any) -> list[tuple[str, str]]:
 def with_text_run_ids(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` indexed by run ids as text (a snapshot may store them as numbers), named `run_id`;
     a `SourceError` when two runs share an id, since every page finds a run by its id."""
-    ids = pd.Index([_id_text(value) for value in frame.index], name="run_id", dtype=object)
+    ids = pd.Index([_id_text(value) for value in frame.index], name="run_id")
     if ids.has_duplicates:
         repeated = ids[ids.duplicated()].unique()[:3]
         raise SourceError(

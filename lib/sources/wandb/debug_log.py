@@ -22,7 +22,7 @@ def debug_log_config(path: Path) -> dict[str, Any]:
     paths) are kept as their text. {} when the file or the line is missing or unreadable.
     """
     try:
-        if path.stat().st_size > MAX_DEBUG_LOG_BYTES:
+        if not path.is_file() or path.stat().st_size > MAX_DEBUG_LOG_BYTES:  # a pipe would block
             return {}
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:

@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from lib.sources.errors import SourceError
-from lib.sources.reading import UNGUARDED, Reading
+from lib.sources.reading import UNGUARDED, Reading, regular_file_refusal
 from lib.sources.run_cache import BoundedCache
 from lib.sources.safe_load import approx_bytes
 from lib.sources.wandb.run_log_proto import record_class
@@ -128,6 +128,9 @@ def _parse_batch(paths: Sequence[Path]) -> list[RunLog | SourceError]:
 
 
 def _parse_file(path: Path) -> RunLog | SourceError:
+    refusal = regular_file_refusal(path, path.name)
+    if refusal is not None:  # a pipe or a device would block or never end
+        return SourceError(refusal)
     try:
         data = path.read_bytes()
     except OSError as error:

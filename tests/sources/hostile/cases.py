@@ -560,4 +560,41 @@ TABLE_CASES = [
     ),
 ]
 
-CASES = [*WANDB_CASES, *RUN_LOG_CASES, *ZIP_CASES, *TABLE_CASES, *OTHER_CASES]
+
+def run_log_fifo(base: Path) -> str:
+    """An offline run whose `run-<id>.wandb` is a named pipe, beside the good run."""
+    wandb = base / "wandb"
+    run_folder(wandb, GOOD, {"config.yaml": GOOD_CONFIG, "wandb-summary.json": GOOD_SUMMARY})
+    folder = wandb / f"offline-run-{STAMP}-{BAD}"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / f"run-{BAD}.wandb")
+    return str(wandb)
+
+
+def debug_log_fifo(base: Path) -> str:
+    """Both runs readable, one with `logs/debug.log` a named pipe (the log only adds config)."""
+    spec = beside_a_good_run({})(base)
+    logs = Path(spec) / f"run-{STAMP}-{BAD}" / "logs"
+    logs.mkdir()
+    os.mkfifo(logs / "debug.log")
+    return spec
+
+
+def spec_fifo(base: Path) -> str:
+    os.mkfifo(base / "runs.csv")
+    return str(base / "runs.csv")
+
+
+FIFO_CASES = [
+    Case(
+        "run-log-is-a-fifo",
+        run_log_fifo,
+        Partial(
+            runs=(GOOD,), skipped=((f"offline-run-{STAMP}-{BAD}", "named pipe (FIFO), not a regular file"),)
+        ),
+    ),
+    Case("debug-log-is-a-fifo", debug_log_fifo, Partial(runs=(BAD, GOOD))),
+    Case("typed-path-is-a-fifo", spec_fifo, Refused(("'runs.csv' is a named pipe (FIFO)",))),
+]
+
+CASES = [*WANDB_CASES, *RUN_LOG_CASES, *ZIP_CASES, *TABLE_CASES, *OTHER_CASES, *FIFO_CASES]
