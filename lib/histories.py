@@ -7,6 +7,7 @@ other: both use these names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -61,3 +62,55 @@ def empty_history(metric: str, step_key: str, *, notes: list[str] | None = None)
         {RUN_ID: pd.Series(dtype=str), STEP: pd.Series(dtype=float), VALUE: pd.Series(dtype=float)}
     )
     return MetricHistory(metric, step_key, frame, notes=list(notes or []))
+
+
+# Where a sweep's histories are: a source puts one of these on `Sweep.history` while loading, and
+# `lib.sources.history` reads from it when a value other than the summary is asked for.
+
+
+@dataclass(frozen=True)
+class RunLogFiles:
+    """The files holding one run's logged rows, oldest first (a resumed run has several folders)."""
+
+    run_id: str
+    logs: tuple[str, ...] = ()  # run-<id>.wandb
+    jsonl: tuple[str, ...] = ()  # files/wandb-history.jsonl (online runs)
+
+
+@dataclass(frozen=True)
+class LocalRuns:
+    """A local `wandb/` folder's runs, by the files their history is in."""
+
+    runs: tuple[RunLogFiles, ...]
+
+
+@dataclass(frozen=True)
+class WandbRuns:
+    """The runs of a W&B fetch: asked again, for one metric's sampled history, with the user's key.
+
+    Holds no key: the caller passes it to `read_history`, so the source can be kept and shared.
+    """
+
+    spec: str  # the canonical spec the sweep was fetched with (`wandb://entity/project[/sweep]`)
+    base_url: str
+    run_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InMemory:
+    """Histories the source read with its runs: metric -> frame of `lib.histories` columns."""
+
+    step_key: str
+    frames: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SummaryForms:
+    """A runs table's columns holding a metric's best value: metric -> (min column, max column)."""
+
+    best: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
+
+
+HistorySource = LocalRuns | WandbRuns | InMemory | SummaryForms
+
+ALL_CHOICES = (ValueChoice.LAST, ValueChoice.BEST, ValueChoice.AT_STEP, ValueChoice.MEAN_LAST)

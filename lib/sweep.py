@@ -21,6 +21,7 @@ from lib.columns import (
     is_bookkeeping_key,
     is_numeric_column,
 )
+from lib.histories import HistorySource
 from lib.roles import (
     CONFIG,
     SUMMARY,
@@ -82,6 +83,8 @@ class Sweep:
     `reasons` gives, for every column but the run fields, why it has its role ("metric: name says
     so", "bookkeeping: step counter"); `primary_metric` is the metric the sweep opens on and
     `primary_reason` why ("the sweep config's metric", "validation accuracy, logged by all 5 runs").
+    `history` says where the runs' logged rows are (read only when a value other than the summary
+    is asked for: `lib.sources.history`); None when the source has none.
     """
 
     runs: pd.DataFrame
@@ -96,6 +99,7 @@ class Sweep:
     notes: list[str] = field(default_factory=list)
     reasons: dict[str, str] = field(default_factory=dict)
     primary_reason: str | None = None
+    history: HistorySource | None = None  # where the metrics' histories can be read, if anywhere
 
     @property
     def meta_columns(self) -> list[str]:
