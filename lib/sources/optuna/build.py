@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from lib.columns import NUMERIC_KINDS, Direction, Kind, flatten
+from lib.histories import HISTORY_COLUMNS, RUN_ID, STEP, VALUE, InMemory
 from lib.sources.optuna.decode import distribution, run_state
 from lib.sources.optuna.studies import Study
 from lib.sources.optuna.trials import Params, Trial
@@ -17,6 +19,7 @@ from lib.sweep_config import metric_entry
 
 LAST_INTERMEDIATE_VALUE = "last_intermediate_value"
 LAST_INTERMEDIATE_STEP = "last_intermediate_step"
+OPTUNA_STEP_KEY = "trial step"  # the step given to trial.report
 USER_ATTRS_PREFIX = "user_attrs."
 META = (RUN_NAME, RUN_STATE, RUN_SWEEP, RUN_CREATED, RUN_RUNTIME)
 
@@ -43,8 +46,24 @@ def study_sweep(study: Study, trials: list[Trial], params: Params, label: str) -
     )
     kinds = {p: Kind.LOG for p in params.log_scaled if sweep.kinds.get(p) in NUMERIC_KINDS}
     return sweep.replace(
-        kinds={**sweep.kinds, **kinds}, notes=[*sweep.notes, *_notes(trials, metrics, kept_metrics)]
+        kinds={**sweep.kinds, **kinds},
+        notes=[*sweep.notes, *_notes(trials, metrics, kept_metrics)],
+        history=_reports(trials, objectives[0]) if has_intermediate else None,
     )
+
+
+def _reports(trials: list[Trial], objective: str) -> InMemory:
+    """Every value the trials reported with `trial.report`: the history of the (first) objective,
+    and of `last_intermediate_value`, over the trial's own steps."""
+    rows = [
+        (f"trial-{t.number}", float(step), value)
+        for t in trials
+        for step, value in sorted(t.intermediate.items())
+        if value is not None and math.isfinite(value)
+    ]
+    frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)).astype({STEP: float, VALUE: float})
+    frame = frame.sort_values([RUN_ID, STEP], kind="stable").reset_index(drop=True)
+    return InMemory(OPTUNA_STEP_KEY, {objective: frame, LAST_INTERMEDIATE_VALUE: frame})
 
 
 def _set_aside_reasons(frame: pd.DataFrame) -> dict[str, str]:

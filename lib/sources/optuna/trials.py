@@ -38,6 +38,7 @@ class Trial:
     values: dict[int, float] = field(default_factory=dict)
     last_step: int | None = None
     last_intermediate: float | None = None
+    intermediate: dict[int, float] = field(default_factory=dict)  # step -> reported value
     user_attrs: dict[str, Any] = field(default_factory=dict)
 
 
@@ -136,8 +137,12 @@ def _attach_intermediate_values(
         connection, TRIAL_INTERMEDIATE, study_id, *columns
     ):
         trial = trials.get(trial_id)
-        if trial is not None and (trial.last_step is None or int(step) > trial.last_step):
-            trial.last_step, trial.last_intermediate = int(step), stored_float(value, value_type)
+        if trial is None:
+            continue
+        reported = stored_float(value, value_type)
+        trial.intermediate[int(step)] = reported
+        if trial.last_step is None or int(step) > trial.last_step:
+            trial.last_step, trial.last_intermediate = int(step), reported
 
 
 def _attach_user_attrs(
