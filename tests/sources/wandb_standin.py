@@ -7,6 +7,14 @@ lazy `LightweightRunFragment`), `Run`, `GetSweep` / `GetSweepLegacy`. Run `confi
 `summaryMetrics` are JSON strings as on the wire; config values are wrapped as
 `{"value": ..., "desc": null}`.
 
+A run's logged rows (`history`, a list of dicts as `wandb.log` wrote them) are answered as W&B's
+server answers them: `sampledHistory(specs: ...)` inside the runs query (what Sweepscope asks) or
+inside `run(name:)` (`RunSampledHistory`, what `run.history(keys=...)` sends), and `history(samples:)`
+(`RunFullHistory`, `run.history()` without keys). For each spec, only rows that hold every asked key
+are returned, with only those keys, evenly sampled to `samples` rows when there are more (W&B's
+all-keys rule: wandb/wandb#2266, a maintainer: "we only return rows with _all_ instead of _any_ of
+the keys present"; wandb/wandb#5391; W&B Server 0.82 per wandb/wandb-mcp-server#139).
+
 Failures are injected per operation (HTTP status, GraphQL `errors`, delays) and every request is
 recorded, with its Authorization header decoded, so tests can check what the client sent.
 
@@ -20,6 +28,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -163,9 +172,13 @@ def stored_run(
     group: str | None = None,
     tags: Iterable[str] = (),
     created_at: str = "2025-03-17T14:33:14",
+    history: Iterable[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A run from a config and summary exactly as stored (e.g. read from a real run's files)."""
-    return {
+    """A run from a config and summary exactly as stored (e.g. read from a real run's files).
+
+    `history`: the rows the run logged, oldest first (each a dict of the logged keys and `_step`).
+    """
+    run: dict[str, Any] = {
         "name": run_id,
         "displayName": display_name or f"run-{run_id}",
         "state": state,
@@ -176,6 +189,9 @@ def stored_run(
         "config": dict(stored_config),
         "summaryMetrics": dict(summary),
     }
+    if history is not None:
+        run["history"] = [dict(row) for row in history]
+    return run
 
 
 class WandbStandin:
@@ -212,6 +228,10 @@ class WandbStandin:
         if project is not None:
             graphql = [r for r in graphql if r.variables.get("project") in (project, None)]
         return [r.operation for r in graphql]
+
+    def count(self, operation: str, project: str | None = None) -> int:
+        """How many requests of one GraphQL operation arrived (of `project` alone, when given)."""
+        return self.operations(project).count(operation)
 
     def clear_requests(self) -> None:
         with self._lock:
@@ -424,9 +444,8 @@ def _runs(standin: WandbStandin, request: RecordedRequest, username: str) -> tup
     start = int(request.variables.get("cursor") or 0) if request.variables.get("cursor") else 0
     per_page = int(request.variables.get("perPage") or 50)
     page = selected[start : start + per_page]
-    full = "fragment RunFragment" in request.query
     edges = [
-        {"node": _run_node(project, run, full=full), "cursor": str(start + i + 1)}
+        {"node": _asked_node(project, run, request), "cursor": str(start + i + 1)}
         for i, run in enumerate(page)
     ]
     end = start + len(page)
@@ -441,8 +460,7 @@ def _run(standin: WandbStandin, request: RecordedRequest, username: str) -> tupl
         return refusal
     assert project is not None
     match = [r for r in project.runs if r["name"] == request.variables.get("name")]
-    full = "fragment RunFragment" in request.query
-    node = _run_node(project, match[0], full=full) if match else None
+    node = _asked_node(project, match[0], request) if match else None
     return 200, {"data": {"project": {"run": node}}}
 
 
@@ -467,6 +485,9 @@ _OPERATIONS = {
     "GetDefaultEntity": _viewer,
     "Runs": _runs,
     "Run": _run,
+    "RunSampledHistory": _run,  # run.history(keys=...)
+    "RunFullHistory": _run,  # run.history()
+    "RunsSampledHistory": _runs,  # Sweepscope's history query (lib/sources/history/wandb_api.py)
     "GetSweep": _sweep,
     "GetSweepLegacy": _sweep,
 }
@@ -487,6 +508,41 @@ def _filtered(runs: list[dict[str, Any]], filters: Mapping[str, Any]) -> list[di
 _FILTER_FIELDS = {"sweep": "sweepName", "group": "group"}
 
 
+def _asked_node(project: StandinProject, run: Mapping[str, Any], request: RecordedRequest) -> dict[str, Any]:
+    """The run's node with what the query asks: a fragment's fields, or (a query naming its fields
+    one by one) only the fields it names, with the history fields computed from the stored rows."""
+    query = request.query
+    node = _run_node(project, run, full="fragment RunFragment" in query)
+    if "fragment " not in query:
+        node = {k: v for k, v in node.items() if re.search(rf"\b{k}\b", query)}
+    if "sampledHistory" in query:
+        specs = [json.loads(spec) for spec in request.variables.get("specs") or []]
+        node["sampledHistory"] = [sampled_history(run.get("history", []), spec) for spec in specs]
+    full_history = re.search(r"\b(history|events)\(samples", query)
+    if full_history:
+        rows = run.get("history", []) if full_history.group(1) == "history" else []
+        samples = int(request.variables.get("samples") or 500)
+        node[full_history.group(1)] = [json.dumps(row) for row in _evenly(rows, samples)]
+    return node
+
+
+def sampled_history(rows: list[dict[str, Any]], spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One spec's answer: the rows holding every asked key, only those keys, at most `samples` rows."""
+    keys = list(dict.fromkeys(spec.get("keys") or []))
+    having = [{k: row[k] for k in keys} for row in rows if all(k in row for k in keys)]
+    return _evenly(having, int(spec.get("samples") or 500))
+
+
+def _evenly(rows: list[Any], samples: int) -> list[Any]:
+    """`samples` rows spread evenly over `rows`, first and last included (all when there are fewer)."""
+    if len(rows) <= samples:
+        return list(rows)
+    if samples <= 1:
+        return rows[-1:] if samples == 1 else []
+    last = len(rows) - 1
+    return [rows[round(i * last / (samples - 1))] for i in range(samples)]
+
+
 def _run_node(project: StandinProject, run: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
     node: dict[str, Any] = {
         "projectId": 4242,
@@ -504,7 +560,7 @@ def _run_node(project: StandinProject, run: Mapping[str, Any], *, full: bool) ->
         "heartbeatAt": run["createdAt"],
         "description": None,
         "notes": None,
-        "historyLineCount": 10,
+        "historyLineCount": len(run["history"]) if "history" in run else 10,
         "user": {"name": project.entity, "username": project.entity},
     }
     if full:

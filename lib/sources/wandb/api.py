@@ -19,6 +19,7 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from lib.sources.history.wandb_api import wandb_runs
 from lib.sources.wandb.auth import WHERE_TO_PUT_A_KEY, credential_digest
 from lib.sources.wandb.build import build_sweep
 from lib.sources.wandb.errors import NoApiKeyError, NoRunsError, ProjectNotFoundError, translated
@@ -105,6 +106,7 @@ def fetch_sweep(
     if fetch.failure is None and not fetch.records:
         raise NoRunsError(f"{target.label} has no runs yet. Start some runs (or an agent), then load again.")
     sweep = build_sweep(target, fetch, configs, skipped, notes, fetched_at)
+    sweep = sweep.replace(history=wandb_runs(target, sweep.runs.index))  # read only when asked
     logger.info("Fetched %d runs of %s", len(fetch.records), spec.label)
     if fetch.failure is not None:
         raise incomplete(target, fetch, sweep)

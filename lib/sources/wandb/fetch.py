@@ -101,7 +101,7 @@ def fetch_runs(
     api: Any, spec: WandbSpec, key: str, timeout: float, per_page: int, progress: Progress | None
 ) -> RunsFetch:
     """All runs of `spec`, deduplicated by id; a failure after the first page is kept, not raised."""
-    filters = {"sweep": spec.sweep_id} if spec.sweep_id else {"group": spec.group} if spec.group else {}
+    filters = runs_filters(spec)
     fetch = RunsFetch(records={}, total=None, duplicates=0, failure=None)
     report = progress or (lambda done, total: None)
     report(0, None)
@@ -119,6 +119,11 @@ def fetch_runs(
             raise
         fetch.failure = error
     return fetch
+
+
+def runs_filters(spec: WandbSpec) -> dict[str, str]:
+    """The server-side filter of the runs `spec` names: its sweep, its group, or the whole project."""
+    return {"sweep": spec.sweep_id} if spec.sweep_id else {"group": spec.group} if spec.group else {}
 
 
 def _add_record(fetch: RunsFetch, record: RunRecord) -> None:

@@ -19,7 +19,9 @@ from typing import Any
 import pandas as pd
 
 from lib.columns import Direction, Kind
+from lib.histories import WandbRuns
 from lib.sources.errors import SourceError
+from lib.sources.history.wandb_api import wandb_runs
 from lib.sources.safe_load import load_json
 from lib.sources.snapshot import (
     CLAIM_NOTE,
@@ -30,6 +32,7 @@ from lib.sources.snapshot import (
     well_shaped_meta,
     with_text_run_ids,
 )
+from lib.sources.wandb.hosts import may_be_named
 from lib.sources.wandb.plain import json_default, json_safe, parse_time
 from lib.sources.wandb.spec import WandbSpec
 from lib.sweep import Sweep
@@ -215,12 +218,13 @@ def load_snapshot(path: str | Path) -> Sweep:
     frame.attrs = {FROM_SNAPSHOT: True}
     if meta.get("fetched_at"):
         frame.attrs[FETCHED_AT] = meta["fetched_at"]
+    fields = spec_fields(meta.get("spec"))
     return Sweep(
         runs=frame,
         params=[p for p in meta.get("params", []) if p in frame],
         metrics=[m for m in meta.get("metrics", []) if m in frame],
         skipped=[(str(a), str(b)) for a, b in meta.get("skipped", [])],
-        source=snapshot_source(spec_fields(meta.get("spec"))),
+        source=snapshot_source(fields),
         kinds={k: Kind(v) for k, v in meta.get("kinds", {}).items() if v in _KIND_VALUES},
         directions={k: Direction(v) for k, v in meta.get("directions", {}).items() if v in _DIRECTION_VALUES},
         primary_metric=meta.get("primary_metric") if meta.get("primary_metric") in frame else None,
@@ -228,7 +232,16 @@ def load_snapshot(path: str | Path) -> Sweep:
         notes=[CLAIM_NOTE, *(str(n) for n in meta.get("notes", []) if isinstance(n, str))],
         reasons=_text_mapping(meta.get("reasons"), frame),
         primary_reason=meta["primary_reason"] if isinstance(meta.get("primary_reason"), str) else None,
+        history=_claimed_history(fields, frame),
     )
+
+
+def _claimed_history(fields: dict[str, str | None] | None, frame: pd.DataFrame) -> WandbRuns | None:
+    """Where the snapshot's runs' history is, asked of W&B with the user's key: only when the file
+    names W&B's own or the configured server (a crafted file must not steer a typed key elsewhere)."""
+    if fields is None or not may_be_named(str(fields["base_url"])):
+        return None
+    return wandb_runs(_claimed_spec(fields), frame.index)
 
 
 def _text_mapping(value: Any, frame: pd.DataFrame) -> dict[str, str]:
