@@ -16,23 +16,28 @@ from lib.views.parallel_chart import parallel_chart
 from lib.views.spreadsheet import to_safe_csv
 
 ui.page_frame()
-sweep = ui.current_sweep()
+included = ui.current_sweep()
 st.title("Parallel coordinates")
 
-if not sweep.metrics or sweep.runs.empty:
+if not included.metrics or included.runs.empty:
     st.info(
         "This sweep needs runs and at least one metric. Load a sweep or assign column roles on the Load page."
     )
     st.stop()
 
-start = shared_view(sweep)
+start = shared_view(included)
+sweep, value = ui.valued_sweep(included, start)
 order = ui.importance_order(sweep, start.metric or sweep.default_metric)
 state = sidebar_controls(sweep, start, order)
+if state.metric != start.metric:  # the metric was changed in the sidebar this run
+    sweep, value = ui.valued_sweep(included, state)
 remember_view(state)
 view = parallel_chart(sweep, state, importance_order=order)
-context = build_context(ui.loaded_sweep(), sweep, ui.current_choices(), state)
+context = build_context(ui.loaded_sweep(), sweep, ui.current_choices(), state, value=value)
 
 st.markdown(f"**{md(context.headline())}** · {view.drawn_text}")
+if value.note:
+    st.caption(md_sentence(value.note))
 ui.chart(view.figure, key="parallel.chart", config={"displaylogo": False})
 st.caption(
     "One line per run; the best runs are drawn on top. Filters set in the sidebar are drawn on the axes "

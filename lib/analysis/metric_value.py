@@ -166,6 +166,16 @@ def per_run_values(rows: RunRows, value: MetricValue, direction: Direction) -> n
     return rows.values[rows.ends - 1]
 
 
+def default_step(history: MetricHistory, run_ids: Sequence[str]) -> float | None:
+    """The step to open "at step k" on: the last step that at least half of `run_ids` reached (a
+    step some run really logged), so most of them have a value there. None without history."""
+    rows = run_rows(history)
+    asked = pd.Index(rows.ids, dtype=object).isin(list(run_ids))
+    if not asked.any():
+        return None
+    return float(np.quantile(rows.last_steps[asked], 0.5, method="lower"))
+
+
 def chosen_values(
     history: MetricHistory, value: MetricValue, *, direction: Direction, run_ids: Sequence[str]
 ) -> pd.Series:

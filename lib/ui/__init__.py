@@ -4,6 +4,7 @@ cached analyses. The names pages and the entry point use are re-exported here (`
 from lib.ui.cache import cached_importance, default_importance, importance_order
 from lib.ui.context import analysis_context, context_header, shared_metric_picker, why_this_metric
 from lib.ui.frame import page_frame, run_app
+from lib.ui.metric_value import metric_history, remember_wandb_key, valued_sweep
 from lib.ui.session import (
     current_choices,
     current_sweep,
@@ -32,12 +33,15 @@ __all__ = [
     "load_into_session",
     "loaded_reference",
     "loaded_sweep",
+    "metric_history",
     "needs_metric_and_params",
     "page_frame",
+    "remember_wandb_key",
     "run_app",
     "secrets_mapping",
     "set_choices",
     "set_loaded_sweep",
     "shared_metric_picker",
+    "valued_sweep",
     "why_this_metric",
 ]

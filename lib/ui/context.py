@@ -15,11 +15,15 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from lib.safe_text import md
+from lib.analysis.metric_value import step_name
+from lib.histories import MetricValue, ValueChoice
+from lib.safe_text import md, md_sentence
+from lib.sources.history.read import history_choices, history_step_keys, why_summary_only
 from lib.sweep import Sweep
 from lib.ui.links import linked_view, write_link
+from lib.ui.metric_value import DEFAULT_K, step_key_of, valued_sweep
 from lib.ui.session import current_choices, current_sweep, load_generation, loaded_sweep
-from lib.views.context import Context, build_context, kept_runs, metric_alternatives
+from lib.views.context import Context, build_context, context_metric, kept_runs, metric_alternatives
 from lib.views.parallel_state import ViewState, from_query, to_query
 
 VIEW_KEY = "context.view"
@@ -75,10 +79,12 @@ def _save(view: ViewState) -> None:
 
 
 def analysis_context() -> tuple[Sweep, Context, ViewState]:
-    """The included runs, the shared context on them, and the view it comes from."""
-    sweep = current_sweep()
-    view = shared_view(sweep)
-    return sweep, build_context(loaded_sweep(), sweep, current_choices(), view), view
+    """The included runs (their metric column holding the chosen value), the shared context on
+    them, and the view it comes from."""
+    included = current_sweep()
+    view = shared_view(included)
+    sweep, value = valued_sweep(included, view)
+    return sweep, build_context(loaded_sweep(), sweep, current_choices(), view, value=value), view
 
 
 def _set_metric(widget_key: str) -> None:
@@ -101,16 +107,94 @@ def shared_metric_picker(sweep: Sweep, context: Context, *, key: str, label: str
     return chosen
 
 
+CHOICE_LABELS = {
+    ValueChoice.LAST: "last (the summary)",
+    ValueChoice.BEST: "best over training",
+    ValueChoice.AT_STEP: "at a step",
+    ValueChoice.MEAN_LAST: "mean of the last k",
+}
+
+
+def _set_value(key: str) -> None:
+    """The value widgets under `key` changed: save them into the shared view before the rerun."""
+    state = st.session_state
+    choice = ValueChoice(state[f"{key}.choice"])
+    view = shared_view(current_sweep())
+    step_key = state.get(f"{key}.step_key", view.step_key)
+    step = state.get(f"{key}.step") if choice is ValueChoice.AT_STEP else None
+    k = state.get(f"{key}.k") if choice is ValueChoice.MEAN_LAST else None
+    value = MetricValue(choice, step=None if step is None else float(step), k=None if k is None else int(k))
+    _save(dataclasses.replace(view, value=value, step_key=step_key))
+
+
+def value_picker(sweep: Sweep, view: ViewState, *, key: str) -> None:
+    """Which value of the metric stands for each run (with its step or k, and the step axis when
+    there are several). The widgets mirror the shared view; a change saves it at once."""
+    metric = context_metric(sweep, view)
+    choices = history_choices(sweep, metric) if metric else (ValueChoice.LAST,)
+    key = f"{key}.{load_generation()}.{view_token()}"
+    state = st.session_state
+    state[f"{key}.choice"] = view.value.choice if view.value.choice in choices else ValueChoice.LAST
+    st.selectbox(
+        "Value",
+        choices,
+        format_func=lambda c: CHOICE_LABELS[ValueChoice(c)],
+        key=f"{key}.choice",
+        on_change=_set_value,
+        args=(key,),
+        disabled=len(choices) == 1,
+        help=_value_help(sweep, metric),
+    )
+    if view.value.choice is ValueChoice.AT_STEP:
+        _step_widgets(sweep, view, key)
+    elif view.value.choice is ValueChoice.MEAN_LAST:
+        state[f"{key}.k"] = view.value.k or DEFAULT_K
+        st.number_input(
+            "k (last logged values)", 1, 100_000, key=f"{key}.k", on_change=_set_value, args=(key,)
+        )
+
+
+def _step_widgets(sweep: Sweep, view: ViewState, key: str) -> None:
+    keys = history_step_keys(sweep)
+    step_key = step_key_of(sweep, view)
+    if len(keys) > 1:
+        st.session_state[f"{key}.step_key"] = step_key
+        st.selectbox("Step axis", keys, key=f"{key}.step_key", on_change=_set_value, args=(key,))
+    st.session_state[f"{key}.step"] = view.value.step
+    st.number_input(
+        f"At {step_name(step_key)}",
+        value=None,
+        placeholder="the step half the runs reached",
+        key=f"{key}.step",
+        on_change=_set_value,
+        args=(key,),
+        help="The value at the last logged step at or before this one, for runs that reached it.",
+    )
+
+
+def _value_help(sweep: Sweep, metric: str | None) -> str:
+    why = why_summary_only(sweep, metric) if metric else None
+    base = (
+        "Which value of the metric stands for each run, on every page: the run's summary (what W&B "
+        "shows), its best over training, its value at a step, or the mean of its last k values."
+    )
+    return f"{base} {why}" if why else base
+
+
 def context_header(*, page: str, kept_by_default: bool = True, all_runs_why: str = "") -> PageRuns:
     """The top of an analysis page: the shared metric, the runs it keeps and the switch between
     the kept runs and all included runs. Pages call it after checking the sweep has a metric."""
     sweep, context, view = analysis_context()
-    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    left, middle, right = st.columns([1, 1, 2], vertical_alignment="bottom")
     with left:
         shared_metric_picker(sweep, context, key=f"{page}.metric")
+    with middle:
+        value_picker(sweep, view, key=f"{page}.value")
     uses_kept = True
     with right:
         st.markdown(f"**{md(context.headline())}**")
+        if context.value.note:
+            st.caption(md_sentence(context.value.note))
         if context.narrowed:
             preference = f"{USE_KEPT_KEY}.{page}"  # outlives the widget, which a page switch forgets
             uses_kept = st.toggle(

@@ -40,6 +40,7 @@ def navigation() -> dict[str, list[StreamlitPage]]:
             _page("parallel", "Parallel coordinates", "stacked_line_chart"),
             _page("importance", "Parameter importance", "bar_chart"),
             _page("response", "Shape of the response", "show_chart"),
+            _page("curves", "Learning curves", "ssid_chart"),
             _page("history", "Search history", "timeline"),
         ],
         "Act": [_page("next_sweep", "Next sweep", "rocket_launch")],

@@ -15,7 +15,7 @@ import streamlit as st
 from lib.filters import Threshold, column_levels
 from lib.safe_text import md
 from lib.sweep import Sweep
-from lib.ui.context import view_token
+from lib.ui.context import value_picker, view_token
 from lib.ui.session import current_choices, load_generation, loaded_sweep, set_choices
 from lib.views.context import context_metric
 from lib.views.parallel_chart import colour_options, default_axes
@@ -44,6 +44,7 @@ def sidebar_controls(sweep: Sweep, start: ViewState, importance_order: Sequence[
         st.subheader("Axes")
         metric = _metric_picker(sweep, start)
         start = with_metric(start, metric, previous=context_metric(sweep, start))
+        value_picker(sweep, start, key="parallel.value")
         axes = _axis_picker(sweep, start, metric, importance_order)
         scales = scales_from_log_choice(sweep, axes, _log_picker(sweep, start, axes))
         flipped = st.multiselect(
@@ -67,6 +68,8 @@ def sidebar_controls(sweep: Sweep, start: ViewState, importance_order: Sequence[
         reversed=reverse,
         best_percent=best_percent,
         hide=hide,
+        value=start.value,
+        step_key=start.step_key,
     )
 
 

@@ -43,6 +43,7 @@ from lib.sources.wandb.snapshot import fetched_at, snapshot_bytes
 from lib.sources.wandb.spec import WandbSpec, parse_wandb_spec
 from lib.sweep import Sweep
 from lib.ui.frame import show_current_sweep
+from lib.ui.metric_value import remember_wandb_key
 from lib.ui.references import (
     optuna_reference,
     path_reference,
@@ -211,6 +212,7 @@ def _parsed_spec(text: str) -> WandbSpec | None:
 
 def fetch_with_progress(spec: WandbSpec, key: str, *, fresh: bool) -> Sweep:
     """A cached copy unless `fresh`; else a fetch drawing its progress bar, then cached."""
+    remember_wandb_key(key)  # this session's history reads of the sweep need it
     digest = credential_digest(key)
     cached = None if fresh else FETCHED.get(spec, digest)
     if cached is not None:
