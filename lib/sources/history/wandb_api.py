@@ -228,7 +228,7 @@ def history_from_answers(
             values.append(run_values)
     frame = pd.DataFrame(
         {
-            RUN_ID: pd.Series(np.concatenate(ids) if ids else np.array([], dtype=object), dtype=object),
+            RUN_ID: pd.Series(np.concatenate(ids) if ids else np.array([], dtype=object), dtype=str),
             STEP: np.concatenate(steps) if steps else np.array([], dtype=float),
             VALUE: np.concatenate(values) if values else np.array([], dtype=float),
         }
