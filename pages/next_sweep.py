@@ -21,7 +21,7 @@ st.caption(
     "they used, parameters that do not matter fixed. Run it with `wandb sweep next_sweep.yaml`."
 )
 runs = ui.context_header(page="next_sweep")
-metric = runs.metric
+sweep, metric = runs.included, runs.metric  # the metric column holds the chosen value
 if runs.context.narrowed and runs.uses_kept:
     kept = runs.context.kept
     selection = f"the {runs.context.n_kept:,} kept runs ({', '.join(runs.context.filters)})"
@@ -32,7 +32,10 @@ else:
     )
     percent = st.slider(f"Keep the best q% by {md(metric)}", 1, 50, 10, key="next.percent")
     kept = best_percent_mask(sweep.runs[metric], sweep.direction(metric), percent)
-    selection = f"best {percent}% by {metric}"
+    selection = f"best {percent}% by {runs.context.value.text or metric}"
+
+if runs.context.narrowed and runs.uses_kept and not runs.context.value.is_summary:
+    selection += f"; ranked by {runs.context.value.text}"  # the YAML says which value chose its runs
 
 left, middle, right = st.columns(3)
 margin = left.slider("Widen each range by", 0, 50, 10, format="%d%%", key="next.margin") / 100

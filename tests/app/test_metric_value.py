@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import optuna
 import pytest
+import yaml
 from streamlit.testing.v1 import AppTest
 
 from lib.sources import load_source
@@ -113,3 +114,19 @@ def test_the_learning_curves_page_draws_every_trial_and_the_rank_stability(
     assert "showing 60 of 60 runs" in text
     assert "Could the sweep have stopped early?" in text
     assert len(app.get("plotly_chart")) == 2
+
+
+def test_the_next_sweep_narrows_where_the_best_values_are_and_says_by_which_value(
+    app: AppTest, study: Sweep
+) -> None:
+    opened_on(app, study, "next_sweep")
+    wide = yaml.safe_load(app.code[0].value)["parameters"]["b"]
+    value_box(app).set_value("best").run()
+    assert_drawn(app)
+    text = app.code[0].value
+    comments = " ".join(line.lstrip("# ") for line in text.splitlines() if line.startswith("#"))
+    assert "best 10% by value, best (lowest) over training" in comments
+    narrowed = yaml.safe_load(text)["parameters"]["b"]
+    smallest = study.runs["b"].nsmallest(6)  # the best 10% by best value: the smallest b
+    assert narrowed["max"] <= smallest.max() * 1.2 + 0.02
+    assert "max" not in wide or wide["max"] > narrowed["max"]  # under the last value b is fixed or wide
