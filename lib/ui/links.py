@@ -44,7 +44,8 @@ from lib.ui.references import (
     wandb_reference,
     wandb_spec_of,
 )
-from lib.ui.session import load_generation, loaded_reference, secrets_mapping, set_loaded_sweep
+from lib.ui.session import LOADED_KEY, load_generation, loaded_reference, secrets_mapping, set_loaded_sweep
+from lib.ui.start_source import start_source_reference
 
 SOURCE_PARAM = "src"
 HANDLED_KEY = "links.handled"
@@ -78,18 +79,28 @@ class LinkProblem:
 def open_linked_source() -> None:
     """Reopen the sweep the URL's `src` names, once per session, unless it is the loaded one."""
     query = st.query_params.to_dict()
-    src = query.pop(SOURCE_PARAM, None)
+    linked = query.pop(SOURCE_PARAM, None)
+    src = linked or _start_source()
     if not src or _belongs_to_loaded(src) or src in _handled():
         return
     _handled().add(src)
     reference = parse_reference(src)
     message = _reopen(reference, src)
+    if message is not None and not linked:
+        message = message.replace("This link is to", "Sweepscope was started on", 1)
     if message is None:
         st.session_state[OPENED_KEY] = (load_generation(), src)
         st.session_state.pop(PROBLEM_KEY, None)
         return
     expected = _expected_reference(reference) or src
     st.session_state[PROBLEM_KEY] = LinkProblem(src, expected, message, load_generation(), query)
+
+
+def _start_source() -> str | None:
+    """The sweep the server was started on (`scripts/run.sh PATH`), for a session yet to load one."""
+    if LOADED_KEY in st.session_state:
+        return None
+    return start_source_reference(os.environ, _roots())
 
 
 def link_notice() -> None:
