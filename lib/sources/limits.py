@@ -62,7 +62,7 @@ TABLE_COLUMNS = Limit("SWEEPSCOPE_MAX_TABLE_COLUMNS", 10_000, "columns in one ru
 TABLE_ROWS = Limit("SWEEPSCOPE_MAX_TABLE_ROWS", 1_000_000, "rows in one runs table")
 LOAD_MB = Limit("SWEEPSCOPE_MAX_LOAD_MB", 2_000, "MB read for one load", MB)
 
-ALL_LIMITS = (
+ALL_LIMITS: tuple[Limit, ...] = (
     FILE_MB,
     VALUES,
     DEPTH,
@@ -81,3 +81,10 @@ ALL_LIMITS = (
 def size_text(size: int) -> str:
     """'20 MB', '512 KB': how a byte budget or a file's size is shown in messages."""
     return f"{size / MB:,.0f} MB" if size >= MB else f"{size / 1024:,.0f} KB"
+
+
+# ---------------------------------------------------------------- history (read when asked for, not at load)
+HISTORY_VALUES = Limit(
+    "SWEEPSCOPE_MAX_HISTORY_VALUES", 10_000_000, "logged numbers read from one run file's history"
+)
+ALL_LIMITS = (*ALL_LIMITS, HISTORY_VALUES)

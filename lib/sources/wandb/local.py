@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lib.histories import LocalRuns, RunLogFiles
 from lib.sources.errors import SourceError
 from lib.sources.reading import UNGUARDED, Reading
 from lib.sources.safe_load import dropped_note, too_many_keys, without_oversized
@@ -30,6 +31,7 @@ from lib.sources.wandb.run_log import RunLog, read_run_logs
 from lib.sweep import CRASHED, FAILED, FINISHED, UNKNOWN, RunRecord, Sweep, sweep_from_records
 
 MAX_NOTES = 10
+HISTORY_JSONL = "files/wandb-history.jsonl"  # online runs' logged rows, one JSON object a line
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class FolderRead:
     record: RunRecord | None = None
     notes: tuple[str, ...] = ()
     reason: str | None = None
+    has_log: bool = False  # its run-<id>.wandb was read
 
 
 # ---------------------------------------------------------------- entry point
@@ -55,6 +58,9 @@ def load_wandb_folder(
     with no runs at all, or none readable, raises `SourceError`. With `allowed_roots`, a run folder
     or file that leads outside them (a symlink) is skipped unread; `cache=False` for a temporary
     folder keeps its parses out of the caches.
+
+    `Sweep.history` names each run's `.wandb` and `files/wandb-history.jsonl` files, oldest first
+    (nothing of the history is read here); a temporary folder, gone after the load, has none.
     """
     reading = Reading.within(allowed_roots, cache=cache)
     path = Path(path).expanduser()
@@ -78,7 +84,27 @@ def load_wandb_folder(
     sweep = sweep_from_records(
         records, source=f"wandb folder {_label(found.wandb_dir)} ({len(records)} runs)", skipped=skipped
     )
-    return sweep.replace(notes=[*notes, *sweep.notes])
+    history = history_files(reads, reading) if cache else None
+    return sweep.replace(notes=[*notes, *sweep.notes], history=history)
+
+
+def history_files(reads: Iterable[FolderRead], reading: Reading = UNGUARDED) -> LocalRuns:
+    """Per run id (resumed folders merged, in `merge_runs`' order), the files its history is in:
+    the `.wandb` files that were read and the `files/wandb-history.jsonl` files there are."""
+    folders: dict[str, list[FolderRead]] = {}
+    for read in sorted(reads, key=_folder_order):
+        if read.record is not None:
+            folders.setdefault(read.record.run_id, []).append(read)
+    runs = []
+    for run_id, parts in folders.items():
+        logs = tuple(str(r.folder.log_path) for r in parts if r.has_log and r.folder.log_path)
+        jsonl = tuple(str(p) for r in parts if _is_allowed_file(p := r.folder.path / HISTORY_JSONL, reading))
+        runs.append(RunLogFiles(run_id, logs, jsonl))
+    return LocalRuns(tuple(runs))
+
+
+def _is_allowed_file(path: Path, reading: Reading) -> bool:
+    return path.is_file() and reading.allows(path)
 
 
 def _label(wandb_dir: Path) -> str:
@@ -115,7 +141,7 @@ def _files_read(folder: RunFolder) -> list[Path]:
 def _read_folder(folder: RunFolder, log: RunLog | SourceError | None, cache: bool) -> FolderRead:
     read = _read_folder_unchecked(folder, log, cache)
     too_big = too_many_keys(read.record.config, read.record.summary) if read.record else None
-    return FolderRead(folder, reason=too_big) if too_big else read
+    return FolderRead(folder, reason=too_big) if too_big else replace(read, has_log=isinstance(log, RunLog))
 
 
 def _read_folder_unchecked(folder: RunFolder, log: RunLog | SourceError | None, cache: bool) -> FolderRead:
