@@ -7,13 +7,8 @@ lazy `LightweightRunFragment`), `Run`, `GetSweep` / `GetSweepLegacy`. Run `confi
 `summaryMetrics` are JSON strings as on the wire; config values are wrapped as
 `{"value": ..., "desc": null}`.
 
-A run's logged rows (`history`, a list of dicts as `wandb.log` wrote them) are answered as W&B's
-server answers them: `sampledHistory(specs: ...)` inside the runs query (what Sweepscope asks) or
-inside `run(name:)` (`RunSampledHistory`, what `run.history(keys=...)` sends), and `history(samples:)`
-(`RunFullHistory`, `run.history()` without keys). For each spec, only rows that hold every asked key
-are returned, with only those keys, evenly sampled to `samples` rows when there are more (W&B's
-all-keys rule: wandb/wandb#2266, a maintainer: "we only return rows with _all_ instead of _any_ of
-the keys present"; wandb/wandb#5391; W&B Server 0.82 per wandb/wandb-mcp-server#139).
+A run's logged rows (`history`) answer `sampledHistory` (in the runs query and in `run(name:)`) and
+`history(samples:)` as W&B's server does: see tests/sources/wandb_standin_history.py.
 
 Failures are injected per operation (HTTP status, GraphQL `errors`, delays) and every request is
 recorded, with its Authorization header decoded, so tests can check what the client sent.
@@ -28,7 +23,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import socket
 import threading
 import time
@@ -38,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import yaml
+
+from tests.sources.wandb_standin_history import asked_fields, history_fields
 
 LIGHTWEIGHT_FIELDS = (
     "id",
@@ -509,38 +505,10 @@ _FILTER_FIELDS = {"sweep": "sweepName", "group": "group"}
 
 
 def _asked_node(project: StandinProject, run: Mapping[str, Any], request: RecordedRequest) -> dict[str, Any]:
-    """The run's node with what the query asks: a fragment's fields, or (a query naming its fields
-    one by one) only the fields it names, with the history fields computed from the stored rows."""
-    query = request.query
-    node = _run_node(project, run, full="fragment RunFragment" in query)
-    if "fragment " not in query:
-        node = {k: v for k, v in node.items() if re.search(rf"\b{k}\b", query)}
-    if "sampledHistory" in query:
-        specs = [json.loads(spec) for spec in request.variables.get("specs") or []]
-        node["sampledHistory"] = [sampled_history(run.get("history", []), spec) for spec in specs]
-    full_history = re.search(r"\b(history|events)\(samples", query)
-    if full_history:
-        rows = run.get("history", []) if full_history.group(1) == "history" else []
-        samples = int(request.variables.get("samples") or 500)
-        node[full_history.group(1)] = [json.dumps(row) for row in _evenly(rows, samples)]
-    return node
-
-
-def sampled_history(rows: list[dict[str, Any]], spec: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One spec's answer: the rows holding every asked key, only those keys, at most `samples` rows."""
-    keys = list(dict.fromkeys(spec.get("keys") or []))
-    having = [{k: row[k] for k in keys} for row in rows if all(k in row for k in keys)]
-    return _evenly(having, int(spec.get("samples") or 500))
-
-
-def _evenly(rows: list[Any], samples: int) -> list[Any]:
-    """`samples` rows spread evenly over `rows`, first and last included (all when there are fewer)."""
-    if len(rows) <= samples:
-        return list(rows)
-    if samples <= 1:
-        return rows[-1:] if samples == 1 else []
-    last = len(rows) - 1
-    return [rows[round(i * last / (samples - 1))] for i in range(samples)]
+    """The run's node with the fields the query asks, history fields included."""
+    node = _run_node(project, run, full="fragment RunFragment" in request.query)
+    node = asked_fields(node, request.query)
+    return {**node, **history_fields(run, request.query, request.variables)}
 
 
 def _run_node(project: StandinProject, run: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
