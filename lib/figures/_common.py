@@ -7,10 +7,12 @@ from typing import Any
 import plotly.colors
 import plotly.graph_objects as go
 
-SEQUENTIAL = plotly.colors.sequential.Viridis
+# Worst to best: light orange to a dark, saturated indigo (plasma without its pale-yellow end), so
+# the best runs, drawn on top, are the darkest lines on a white page.
+SEQUENTIAL = plotly.colors.sequential.Plasma[::-1][2:]
 QUALITATIVE = plotly.colors.qualitative.Plotly + plotly.colors.qualitative.Dark24
 MISSING_COLOUR = "#b8b8b8"
-UNSELECTED_COLOUR = "#cfcfcf"
+UNSELECTED_COLOUR = "#d9d9d9"
 PLAIN_LINE_COLOUR = "#3b6fb6"
 FONT = "Inter, 'Source Sans Pro', 'Segoe UI', Helvetica, Arial, sans-serif"
 TEXT_COLOUR = "#31333f"

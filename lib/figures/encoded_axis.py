@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lib.columns import Kind
+from lib.columns import Direction, Kind
 from lib.figures._axis import (
     integer_ticks,
     linear_tick_text,
@@ -72,9 +72,11 @@ class EncodedAxis:
 
 
 def _with_missing(
-    column: str, scale: str, encoded: np.ndarray, ticks: list[float], text: list[str]
+    column: str, scale: str, encoded: np.ndarray, ticks: list[float], text: list[str], *, below: bool = True
 ) -> EncodedAxis:
-    """Put runs without a value on a "(missing)" tick beyond the top of the axis."""
+    """Put runs without a value on a "(missing)" tick set apart beyond one end of the axis: below
+    the bottom, or above the top when `below` is False (a minimized metric's worst end), so it
+    never reads as better than the best."""
     present = ~np.isnan(encoded)
     if not present.any():
         values = np.zeros(encoded.shape)
@@ -87,28 +89,24 @@ def _with_missing(
     n_missing = int((~present).sum())
     if not n_missing:
         return EncodedAxis(column, scale, encoded, low, high, (extent_low, extent_high), ticks, text)
-    missing_at = extent_high + MISSING_GAP * (extent_high - extent_low)
+    gap = MISSING_GAP * (extent_high - extent_low)
+    # float32-exact, as the chart sends values as float32: the tick then sits exactly on its lines
+    missing_at = float(np.float32(extent_low - gap if below else extent_high + gap))
     values = np.where(present, encoded, missing_at)
-    return EncodedAxis(
-        column,
-        scale,
-        values,
-        low,
-        high,
-        (extent_low, missing_at),
-        [*ticks, missing_at],
-        [*text, MISSING_LEVEL],
-        missing_at,
-        n_missing,
-    )
+    extent = (missing_at, extent_high) if below else (extent_low, missing_at)
+    tickvals = [missing_at, *ticks] if below else [*ticks, missing_at]
+    ticktext = [MISSING_LEVEL, *text] if below else [*text, MISSING_LEVEL]
+    return EncodedAxis(column, scale, values, low, high, extent, tickvals, ticktext, missing_at, n_missing)
 
 
-def numeric_axis(column: str, numbers: np.ndarray, log: bool = False) -> EncodedAxis:
+def numeric_axis(
+    column: str, numbers: np.ndarray, log: bool = False, *, missing_below: bool = True
+) -> EncodedAxis:
     """A numeric column (real units, NaN for missing) as a linear or log10 axis."""
     encoded = log10_positive(numbers) if log else np.asarray(numbers, dtype=float)
     present = encoded[~np.isnan(encoded)]
     if present.size == 0:
-        return _with_missing(column, "log" if log else "linear", encoded, [], [])
+        return _with_missing(column, "log" if log else "linear", encoded, [], [], below=missing_below)
     low, high = float(present.min()), float(present.max())
     if log:
         ticks = log_ticks(low, high) if high > low else [low]
@@ -116,7 +114,7 @@ def numeric_axis(column: str, numbers: np.ndarray, log: bool = False) -> Encoded
     else:
         ticks = integer_ticks(np.unique(present), low, high) or linear_ticks(low, high)
         text = linear_tick_text(ticks)
-    return _with_missing(column, "log" if log else "linear", encoded, ticks, text)
+    return _with_missing(column, "log" if log else "linear", encoded, ticks, text, below=missing_below)
 
 
 def levels_axis(
@@ -127,7 +125,7 @@ def levels_axis(
     boolean: bool = False,
 ) -> EncodedAxis:
     """Labels as integer codes: the commonest `max_levels - 1` levels (and any in `keep`) by name,
-    the rest pooled into "(other)", then "(missing)"."""
+    the rest pooled into "(other)"; "(missing)" first, at the bottom."""
     counts = labels[labels != MISSING_LEVEL].value_counts()
     shown = list(counts.index)
     pooled = len(shown) > max_levels
@@ -136,7 +134,7 @@ def levels_axis(
         shown = [lvl for i, lvl in enumerate(counts.index) if i < max_levels - 1 or lvl in kept]
     order = [lvl for lvl in (FALSE_LEVEL, TRUE_LEVEL) if lvl in shown] if boolean else natural_order(shown)
     order += [OTHER_LEVEL] if pooled else []
-    order += [MISSING_LEVEL] if (labels == MISSING_LEVEL).any() else []
+    order = ([MISSING_LEVEL] if (labels == MISSING_LEVEL).any() else []) + order
     codes = {level: i for i, level in enumerate(order)}
     values = labels.map(codes).fillna(codes.get(OTHER_LEVEL, -1)).to_numpy(dtype=float)
     n_levels = len(order)
@@ -163,7 +161,8 @@ def encode_column(
     """`column` of the sweep's runs on the axis its kind (or the `scales` override) calls for."""
     if reads_as_numbers(sweep, column):
         log = resolved_scale(sweep, column, scales or {}) is AxisScale.LOG
-        return numeric_axis(column, real_numbers(sweep.runs[column]), log=log)
+        worst_on_top = column in sweep.metrics and sweep.direction(column) is Direction.MINIMIZE
+        return numeric_axis(column, real_numbers(sweep.runs[column]), log=log, missing_below=not worst_on_top)
     kind = sweep.kind(column)
     labels = level_labels(sweep.runs[column], kind)
     return levels_axis(column, labels, keep=keep_levels, boolean=kind is Kind.BOOLEAN)

@@ -29,7 +29,7 @@ from lib.figures.encoded_axis import (
 )
 from lib.filters import Threshold, best_first_positions
 from lib.sweep import RUN_CREATED, Sweep
-from lib.values import MISSING_LEVEL, OTHER_LEVEL, AxisScale
+from lib.values import MISSING_LEVEL, OTHER_LEVEL, AxisScale, compact_number
 
 DEFAULT_MAX_LINES = 5_000
 BEST_RESERVE = 0.1  # share of the spare lines given to the best runs the filters leave out
@@ -253,20 +253,35 @@ def lines_to_draw(best_first: np.ndarray, kept: np.ndarray, max_lines: int, hide
 
 
 def _continuous_colour(palette: Sequence[str], axis: EncodedAxis, title: str) -> LineColour:
-    """`palette` spread over the values' own extent, then a grey band for "(missing)" beyond it."""
-    low, high = axis.low, axis.high if axis.high > axis.low else axis.low + 1.0
-    ticks = [(v, t) for v, t in zip(axis.tickvals, axis.ticktext, strict=True) if low <= v <= high]
-    values, top = axis.values, high
-    if axis.missing_at is not None:
-        top = high + MISSING_GAP * (high - low)
-        values = np.where(axis.values == axis.missing_at, top, axis.values)
-        ticks.append((top, MISSING_LEVEL))
-    end = (high - low) / (top - low)
+    """`palette` spread over the values' own extent, and one grey swatch for "(missing)" set apart
+    at the end of the axis it sits on. A column with one value says so in the title."""
+    low, high = axis.low, axis.high
+    constant = not high > low
+    if constant:
+        shown = next((t for t in axis.ticktext if t != MISSING_LEVEL), compact_number(low, 4))
+        title = f"{title} (every run {shown})"
+        high = low + 1.0
+    named = zip(axis.tickvals, axis.ticktext, strict=True)
+    ticks = [(v, t) for v, t in named if low <= v <= high and t != MISSING_LEVEL]
+    if constant:
+        ticks = ticks[:1]
     steps = len(palette) - 1
-    scale: list[list[float | str]] = [[end * (i / steps), colour] for i, colour in enumerate(palette)]
-    if axis.missing_at is not None:
-        scale += [[end, MISSING_COLOUR], [1.0, MISSING_COLOUR]]
-    return LineColour(values, low, top, scale, [v for v, _ in ticks], [t for _, t in ticks], title)
+    if axis.missing_at is None:
+        scale: list[list[float | str]] = [[i / steps, c] for i, c in enumerate(palette)]
+        return LineColour(axis.values, low, high, scale, [v for v, _ in ticks], [t for _, t in ticks], title)
+    gap = MISSING_GAP * (high - low)
+    below = axis.missing_at < axis.low
+    at = low - gap if below else high + gap
+    values = np.where(axis.values == axis.missing_at, at, axis.values)
+    cmin, cmax = (at, high) if below else (low, at)
+    start, end = (low - cmin) / (cmax - cmin), (high - cmin) / (cmax - cmin)
+    scale = [[start + (end - start) * i / steps, c] for i, c in enumerate(palette)]
+    if below:
+        scale = [[0.0, MISSING_COLOUR], [start, MISSING_COLOUR], *scale]
+    else:
+        scale = [*scale, [end, MISSING_COLOUR], [1.0, MISSING_COLOUR]]
+    ticks = [(at, MISSING_LEVEL), *ticks] if below else [*ticks, (at, MISSING_LEVEL)]
+    return LineColour(values, cmin, cmax, scale, [v for v, _ in ticks], [t for _, t in ticks], title)
 
 
 def _stepped_scale(colours: Sequence[str]) -> list[list[float | str]]:

@@ -220,25 +220,31 @@ def test_a_rare_level_chosen_in_a_filter_keeps_its_own_tick() -> None:
     assert intervals(dim.constraintrange) == [pytest.approx((code - 0.25, code + 0.25), abs=1e-4)]
 
 
-def test_missing_values_sit_on_their_own_tick_beyond_the_range(sweep) -> None:
+def test_missing_values_sit_on_their_own_tick_below_the_range(sweep) -> None:
+    """A parameter's "(missing)" is set apart below its lowest value, never above its top."""
     view = parallel_chart(sweep, ViewState(metric="loss", axes=("momentum", "loss")))
     dim = dimension(view, "momentum")
     texts = list(dim.ticktext)
-    assert texts[-1] == "(missing)"
-    missing_at = dim.tickvals[-1]
+    assert texts[0] == "(missing)" and texts.count("(missing)") == 1
+    missing_at = dim.tickvals[0]
     present = sweep.runs["momentum"].dropna()
-    assert missing_at > present.max()
-    assert dim.range[1] >= missing_at
+    assert missing_at < present.min()
+    assert dim.range[0] <= missing_at
     values = drawn_values(view, "momentum")
     assert (values == np.float32(missing_at)).sum() == sweep.runs["momentum"].isna().sum()
     assert len(view.drawn_ids) == N  # no run dropped
 
 
-def test_missing_metric_runs_are_on_the_metric_axis_too(sweep) -> None:
+def test_missing_metric_runs_sit_beyond_the_worst_end_of_the_metric(sweep) -> None:
+    """A minimized metric's worst end is its top, a maximized one's its bottom: "(missing)" goes
+    beyond that end, so it never reads as better than the best run."""
     view = parallel_chart(sweep, ViewState(metric="loss", axes=("lr", "loss")))
     dim = dimension(view, "loss")
-    assert dim.ticktext[-1] == "(missing)"
+    assert dim.ticktext[-1] == "(missing)" and dim.tickvals[-1] > sweep.runs["loss"].max()
     assert (drawn_values(view, "loss") == np.float32(dim.tickvals[-1])).sum() == 4
+    maximized = sweep.replace(directions={**sweep.directions, "loss": Direction.MAXIMIZE})
+    dim = dimension(parallel_chart(maximized, ViewState(metric="loss", axes=("lr", "loss"))), "loss")
+    assert dim.ticktext[0] == "(missing)" and dim.tickvals[0] < sweep.runs["loss"].min()
 
 
 def test_flipping_reverses_the_range(sweep) -> None:
@@ -424,7 +430,7 @@ def test_colour_by_created_time_follows_creation_not_row_order() -> None:
     colour = pd.Series(np.asarray(line.values, dtype=float), index=view.drawn_ids)
     by_time = ["b", "d", "a", "c"]
     assert list(colour.loc[by_time].sort_values().index) == by_time
-    assert colour["e"] > colour.loc[by_time].max()  # no creation time: the "(missing)" band
+    assert colour["e"] < colour.loc[by_time].min()  # no creation time: the "(missing)" band, below
     assert "(missing)" in list(line.ticktext)
     assert any(text.startswith("2024-01-0") for text in line.ticktext)
 
@@ -593,3 +599,50 @@ def test_the_data_step_takes_a_plain_spec_without_page_state(sweep) -> None:
     assert info.colour is not None and info.colour.title == "run order"
     figure = parcoords_figure(info)
     assert figure.data[0].meta["columns"] == info.columns
+
+
+def test_the_colour_bar_has_one_missing_swatch_at_the_end_its_runs_sit(sweep) -> None:
+    view = parallel_chart(sweep, ViewState(metric="loss", axes=("momentum", "loss"), colour="momentum"))
+    line = view.info.colour
+    assert list(line.ticktext).count("(missing)") == 1
+    missing_at = line.tickvals[list(line.ticktext).index("(missing)")]
+    assert missing_at == line.cmin  # below the values, as on the axis
+    grey = [position for position, colour in line.colorscale if colour == "#b8b8b8"]
+    assert grey[0] == 0.0 and max(grey) < 0.2  # one band at the bottom, nothing above
+    values = pd.Series(np.asarray(line.values, dtype=float), index=view.drawn_ids)
+    n_missing = sweep.runs["momentum"].isna().sum()
+    assert (values == np.float32(missing_at)).sum() == n_missing
+
+
+def test_a_constant_colour_column_says_so_instead_of_a_range() -> None:
+    frame = pd.DataFrame(
+        {"iters": [5000.0] * 4, "lr": [0.1, 0.2, 0.3, 0.4], "loss": [0.4, 0.3, 0.2, 0.1]},
+        index=pd.Index(list("abcd"), name="run_id"),
+    )
+    constant = finish_sweep(frame, params=["lr", "iters"], metrics=["loss"], source="t")
+    line = parallel_chart(constant, ViewState(metric="loss", axes=("lr", "loss"), colour="iters")).info.colour
+    assert line.title == "iters (every run 5000)"
+    assert list(line.ticktext) == ["5000"]
+
+
+def test_the_best_runs_get_the_darkest_colour() -> None:
+    """The best end of the scale is dark and saturated: readable on white, unlike viridis' yellow."""
+    from plotly.colors import hex_to_rgb
+
+    def luminance(colour: str) -> float:
+        r, g, b = hex_to_rgb(colour)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    frame = pd.DataFrame(
+        {"lr": [0.1, 0.2, 0.3, 0.4], "loss": [0.4, 0.3, 0.2, 0.1], "acc": [0.1, 0.2, 0.3, 0.4]},
+        index=pd.Index(list("abcd"), name="run_id"),
+    )
+    two = finish_sweep(frame, params=["lr"], metrics=["loss", "acc"], source="t")
+    two = two.replace(directions={"loss": Direction.MINIMIZE, "acc": Direction.MAXIMIZE})
+    for metric in ("loss", "acc"):
+        line = parallel_chart(two, ViewState(metric=metric, axes=("lr", metric), colour=metric)).info.colour
+        best_value = two.runs[metric].min() if metric == "loss" else two.runs[metric].max()
+        position = (best_value - line.cmin) / (line.cmax - line.cmin)
+        best_colour = min(line.colorscale, key=lambda stop: abs(stop[0] - position))[1]
+        worst_colour = max(line.colorscale, key=lambda stop: abs(stop[0] - position))[1]
+        assert luminance(best_colour) < 60 < luminance(worst_colour), metric
