@@ -26,7 +26,7 @@ from lib.figures._common import (
     scatter_class,
     title,
 )
-from lib.values import level_labels, log10_positive, real_numbers
+from lib.values import compact_number, level_labels, log10_positive, real_numbers
 
 BAND_COLOUR = "rgba(59, 111, 182, 0.18)"
 BEST_COLOUR = "#16a34a"
@@ -116,6 +116,39 @@ def _missing_note(curve: ResponseCurve) -> str:
     return f" <span style='font-size:11px'>({curve.n_missing} runs without it not shown)</span>"
 
 
+OUTLIER_FENCE = 3.0  # runs beyond this many interquartile ranges from the quartiles are off-scale
+
+
+def robust_y_range(run_y: np.ndarray, curve_values: np.ndarray) -> tuple[tuple[float, float], int]:
+    """The y-range that shows the curve and the bulk of the runs, and how many runs fall outside
+    it: one diverged run at 10 must not flatten every curve into the bottom fifth."""
+    finite = run_y[np.isfinite(run_y)]
+    curve = curve_values[np.isfinite(curve_values)]
+    if finite.size >= 4:
+        q25, q75 = np.quantile(finite, [0.25, 0.75])
+        fence = OUTLIER_FENCE * max(q75 - q25, 1e-12)
+        inside = finite[(finite >= q25 - fence) & (finite <= q75 + fence)]
+    else:
+        inside = finite
+    shown = np.concatenate([inside, curve])
+    if shown.size == 0:
+        return (0.0, 1.0), 0
+    lowest, highest = float(shown.min()), float(shown.max())
+    pad = 0.05 * (highest - lowest) or 0.5
+    low, high = lowest - pad, highest + pad
+    return (low, high), int(((finite < low) | (finite > high)).sum())
+
+
+def _off_scale_note(n: int, run_y: np.ndarray, y_range: tuple[float, float]) -> str:
+    if not n:
+        return ""
+    beyond = run_y[np.isfinite(run_y) & ((run_y < y_range[0]) | (run_y > y_range[1]))]
+    extreme = beyond[np.argmax(np.abs(beyond - np.mean(y_range)))]
+    runs = "run" if n == 1 else "runs"
+    note = f"{n} {runs} off the scale, up to {compact_number(float(extreme), 3)}"
+    return f" <span style='font-size:11px'>({note})</span>"
+
+
 # ---------------------------------------------------------------------------------------------
 # One curve
 
@@ -126,14 +159,11 @@ def curve_plot(curve: ResponseCurve, runs: pd.DataFrame, metric: str, direction:
     present = runs[curve.parameter].notna().to_numpy() & ~np.isnan(y)
     values, run_y = runs[curve.parameter][present], y[present]
     ids = runs.index[present].astype(str).to_numpy(dtype=object)
-    x, x_ticks, y_range = curve.x, None, None
+    x, x_ticks = curve.x, None
+    y_range, off_scale = robust_y_range(run_y, np.concatenate([curve.ice_low, curve.ice_high, curve.mean]))
     if curve.is_levels:
         x = np.arange(len(curve.levels), dtype=float)
         x_ticks = Ticks(list(x), list(curve.levels))
-        lowest = float(np.nanmin(np.concatenate([run_y, curve.ice_low, curve.mean])))
-        highest = float(np.nanmax(np.concatenate([run_y, curve.ice_high, curve.mean])))
-        pad = 0.05 * (highest - lowest) or 0.5
-        y_range = (lowest - pad, highest + pad)
         codes = _level_codes(values, curve.kind, curve.levels)
         shown = ~np.isnan(codes)
         cloud = Points(codes[shown] + _jitter(int(shown.sum()), 0.22), run_y[shown], ids[shown])
@@ -142,10 +172,12 @@ def curve_plot(curve: ResponseCurve, runs: pd.DataFrame, metric: str, direction:
         cloud = Points(x_runs, run_y, ids)
         if curve.log:
             x_ticks = _log_ticks(np.log10(np.concatenate([curve.x, x_runs[x_runs > 0]])))
+        elif curve.kind is Kind.INTEGER:
+            x_ticks = _integer_ticks(x_runs)
     return CurvePlot(
         parameter=curve.parameter,
         metric=metric,
-        title=f"{curve.parameter}{_missing_note(curve)}",
+        title=f"{curve.parameter}{_missing_note(curve)}{_off_scale_note(off_scale, run_y, y_range)}",
         is_levels=curve.is_levels,
         log=curve.log,
         x=x,
@@ -160,6 +192,21 @@ def curve_plot(curve: ResponseCurve, runs: pd.DataFrame, metric: str, direction:
         level_counts=curve.level_counts,
         levels=curve.levels,
     )
+
+
+def _integer_ticks(values: np.ndarray) -> Ticks | None:
+    """Whole-number ticks for an integer parameter (never 1.5 layers): every value when few,
+    else about eight evenly spaced whole numbers."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    distinct = np.unique(finite)
+    if distinct.size <= 10:
+        ticks = [float(v) for v in distinct]
+    else:
+        step = max(1, int(np.ceil((distinct[-1] - distinct[0]) / 8)))
+        ticks = [float(v) for v in np.arange(np.floor(distinct[0]), distinct[-1] + 1, step)]
+    return Ticks(ticks, [str(int(v)) for v in ticks])
 
 
 def _layout(text: str, height: int) -> dict[str, Any]:
@@ -222,14 +269,19 @@ def _draw_numeric(plot: CurvePlot) -> go.Figure:
     )
     figure.update_layout(**_layout(plot.title, CURVE_HEIGHT))
     x_axis: dict[str, Any] = {"title": {"text": plot.parameter}}
-    if plot.x_ticks is not None:
+    if plot.x_ticks is not None and plot.log:
         x_axis |= {
             "type": "log",
             "tickvals": [10**t for t in plot.x_ticks.tickvals],
             "ticktext": plot.x_ticks.ticktext,
         }
+    elif plot.x_ticks is not None:
+        x_axis |= {"tickvals": plot.x_ticks.tickvals, "ticktext": plot.x_ticks.ticktext}
     figure.update_xaxes(**x_axis)
-    figure.update_yaxes(title={"text": metric})
+    y_axis: dict[str, Any] = {"title": {"text": metric}}
+    if plot.y_range is not None:
+        y_axis["range"] = list(plot.y_range)
+    figure.update_yaxes(**y_axis)
     return figure
 
 

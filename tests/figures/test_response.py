@@ -35,13 +35,46 @@ def curves(model) -> dict[str, ResponseCurve]:
 
 def test_numeric_curve_plot_has_log_ticks_in_real_units_and_every_run_with_the_metric(runs, curves) -> None:
     plot = curve_plot(curves["lr"], runs, "score", Direction.MAXIMIZE)
-    assert plot.log and not plot.is_levels and plot.y_range is None
+    assert plot.log and not plot.is_levels
+    assert (
+        plot.y_range is not None
+        and plot.y_range[0] <= runs["score"].min() <= runs["score"].max() <= plot.y_range[1]
+    )
+    assert "off the scale" not in plot.title  # no outlier in these runs: every run is in view
     assert plot.x_ticks is not None and "1e-3" in plot.x_ticks.ticktext
     assert 10 ** min(plot.x_ticks.tickvals) <= curves["lr"].x[0]
     for value, text in zip(plot.x_ticks.tickvals, plot.x_ticks.ticktext, strict=True):
         assert value == pytest.approx(math.log10(float(text)))
     assert len(plot.runs.x) == int(runs["score"].notna().sum())
     assert plot.best == curves["lr"].best_index(Direction.MAXIMIZE)
+
+
+def test_one_diverged_run_does_not_flatten_the_curve_and_is_named(runs, curves) -> None:
+    diverged = runs.copy()
+    worst = diverged["score"].idxmin()
+    spread = runs["score"].max() - runs["score"].min()
+    diverged.loc[worst, "score"] = runs["score"].min() - 50 * spread  # a run that blew up
+    plot = curve_plot(curves["lr"], diverged, "score", Direction.MAXIMIZE)
+    assert plot.y_range is not None
+    assert plot.y_range[0] > diverged.loc[worst, "score"]  # the outlier is off the scale
+    shown = plot.y_range[1] - plot.y_range[0]
+    assert shown < 2 * spread  # the bulk of the runs fills the chart
+    assert "1 run off the scale" in plot.title
+
+
+def test_an_integer_parameter_gets_whole_number_ticks() -> None:
+    from lib.columns import Kind
+
+    runs_frame = designed_runs()
+    runs_frame["layers"] = np.random.default_rng(1).integers(1, 4, len(runs_frame)).astype(float)
+    model = fit_response_model(
+        runs_frame, ["layers", "lr"], "score", kinds={"layers": Kind.INTEGER, "lr": Kind.LOG}
+    )
+    (curve,) = [c for c in response_curves(model, ["layers"]) if c.parameter == "layers"]
+    plot = curve_plot(curve, runs_frame, "score", Direction.MAXIMIZE)
+    assert plot.x_ticks is not None and plot.x_ticks.tickvals == [1.0, 2.0, 3.0]
+    figure = response_figure(curve, runs_frame, "score", Direction.MAXIMIZE)
+    assert list(figure.layout.xaxis.tickvals) == [1.0, 2.0, 3.0]
 
 
 def test_levels_curve_plot_places_levels_and_only_runs_with_a_value(runs, curves) -> None:
