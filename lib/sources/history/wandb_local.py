@@ -30,7 +30,6 @@ from lib.sources.errors import SourceError
 from lib.sources.history.errors import HistoryUnavailable
 from lib.sources.history.wandb_local_files import MAX_VALUES, STEP_KEY, FileHistory, read_file_history
 from lib.sources.run_cache import BoundedCache
-from lib.sources.wandb.run_log import file_key
 
 # Parsing this many uncached files pays for forking workers (each parse costs ~0.5 ms).
 PARALLEL_MIN_FILES = 400
@@ -116,10 +115,11 @@ def read_files(paths: Sequence[str]) -> dict[str, Parsed]:
     keys: dict[str, tuple[str, int, int]] = {}
     for path in dict.fromkeys(paths):
         try:
-            keys[path] = file_key(Path(path), os.stat(path))
+            stat = os.stat(path)
         except OSError as error:
             results[path] = Unreadable(_os_reason(error))
             continue
+        keys[path] = (path, stat.st_size, stat.st_mtime_ns)  # as run_log.file_key
         cached = HISTORY_CACHE.get(keys[path])
         if cached is not None:
             results[path] = cached
@@ -275,15 +275,15 @@ def _plural(n: int, noun: str) -> str:
 def _file_notes(parsed: dict[str, Parsed], used: dict[str, list[str]]) -> list[str]:
     notes = []
     for path in (p for paths in used.values() for p in paths):
-        outcome, label = parsed[path], _label(path)
+        outcome = parsed[path]
         if isinstance(outcome, Unreadable):
-            notes.append(f"{label}: {outcome.reason}; its history is left out.")
+            notes.append(f"{_label(path)}: {outcome.reason}; its history is left out.")
             continue
         if outcome.problem:
-            notes.append(f"{label}: {outcome.problem}; its history is read up to there.")
+            notes.append(f"{_label(path)}: {outcome.problem}; its history is read up to there.")
         if outcome.cut:
             notes.append(
-                f"{label}: only the first {MAX_VALUES:,} logged numbers are read "
+                f"{_label(path)}: only the first {MAX_VALUES:,} logged numbers are read "
                 f"({limits.HISTORY_VALUES.how_to_raise})."
             )
     return notes
