@@ -216,6 +216,17 @@ def test_unimportant_parameter_is_fixed_at_the_best_kept_runs_value(sweep) -> No
     assert "distribution" in spec_at(result.config, "dropout")  # 0.05 is above the threshold
 
 
+def test_a_float_fixed_for_not_mattering_is_written_to_four_significant_digits(sweep) -> None:
+    kept = good_mask(sweep)
+    importance = pd.DataFrame({"parameter": ["lr", "dropout"], "importance": [0.004, 0.8]})
+    result = next_sweep_config(sweep, kept, "loss", importance=importance, min_importance=0.02)
+    best = float(best_kept(sweep, kept, "lr"))
+    fixed = spec_at(result.config, "lr")["value"]
+    assert fixed == pytest.approx(best, rel=5e-4) and fixed == float(f"{best:.4g}")
+    assert len(repr(fixed).replace("e-0", "e-").lstrip("0.")) <= 8  # never 0.00010339404017959436
+    assert repr(fixed) in optuna_snippet(result)
+
+
 def test_a_low_importance_is_not_enough_to_fix_a_parameter_with_signs_of_an_effect(sweep) -> None:
     kept = good_mask(sweep)
     importance = pd.DataFrame({"parameter": ["workers", "lr", "dropout"], "importance": [0.004, 0.8, 0.05]})
@@ -231,7 +242,8 @@ def test_a_low_importance_is_not_enough_to_fix_a_parameter_with_signs_of_an_effe
 def test_caller_can_fix_parameters_by_name_or_value(sweep) -> None:
     kept = good_mask(sweep)
     by_name = next_sweep_config(sweep, kept, "loss", fixed=["dropout"])
-    assert spec_at(by_name.config, "dropout") == {"value": float(best_kept(sweep, kept, "dropout"))}
+    best = float(best_kept(sweep, kept, "dropout"))
+    assert spec_at(by_name.config, "dropout") == {"value": float(f"{best:.4g}")}  # its noise digits dropped
     by_value = next_sweep_config(sweep, kept, "loss", fixed={"dropout": 0.25, "seed": 3})
     assert spec_at(by_value.config, "dropout") == {"value": 0.25}
     assert spec_at(by_value.config, "seed") == {"value": 3}

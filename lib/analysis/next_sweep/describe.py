@@ -47,6 +47,18 @@ def typed_number(value: Any, integer: bool) -> Any:
     return value
 
 
+FIXED_DIGITS = 4  # a value fixed for a parameter that does not matter: its last digits mean nothing
+LISTED_DIGITS = 6  # values a sweep listed (a grid): short already, only float noise is trimmed
+
+
+def rounded_number(value: Any, integer: bool, digits: int) -> Any:
+    """`typed_number` with a float rounded to `digits` significant digits (0.00010339404 -> 0.0001034)."""
+    value = typed_number(value, integer)
+    if isinstance(value, float) and math.isfinite(value) and not isinstance(value, bool):
+        return float(f"{value:.{digits}g}")
+    return value
+
+
 def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

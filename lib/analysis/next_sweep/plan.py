@@ -10,12 +10,15 @@ import numpy as np
 import pandas as pd
 
 from lib.analysis.next_sweep.describe import (
+    FIXED_DIGITS,
+    LISTED_DIGITS,
     describe_runs,
     describe_spec,
     format_value,
     level_label,
     level_table,
     plain_value,
+    rounded_number,
     typed_number,
 )
 from lib.analysis.next_sweep.ranges import clipped, integer_range, widened_range
@@ -151,7 +154,7 @@ def _numeric_plan(
     numbers = numbers[~np.isnan(numbers)]
     as_values, integer, log = _numbers_form(ctx, name, original, numbers)
     if as_values:
-        used = [typed_number(v, integer) for v in np.unique(numbers)]
+        used = [rounded_number(v, integer, LISTED_DIGITS) for v in np.unique(numbers)]
         listed = "the original sweep listed values" if original is not None else "few distinct values"
         return {"values": _values_spec(used, original)}, False, f"the values the kept runs used ({listed})"
     low, high = float(numbers.min()), float(numbers.max())
@@ -217,7 +220,8 @@ def _fixed_plan(ctx: PlanContext, name: str, integer: bool) -> tuple[dict[str, A
             f"No kept run has a value for {name!r}, so it cannot be fixed at the best run's value: "
             "give the value to fix it at (fixed={name: value})."
         )
-    return {"value": typed_number(value, integer)}, "fixed by you at the best kept run's value"
+    fixed = rounded_number(value, integer, FIXED_DIGITS)
+    return {"value": fixed}, "fixed by you at the best kept run's value"
 
 
 def plan_parameter(ctx: PlanContext, name: str) -> ParameterPlan:
@@ -262,7 +266,7 @@ def plan_parameter(ctx: PlanContext, name: str) -> ParameterPlan:
             f"{ctx.signs_of_effect[name]}"
         )
     elif low_importance and importance is not None:
-        value = typed_number(best_value(ctx, name), integer)
+        value = rounded_number(best_value(ctx, name), integer, FIXED_DIGITS)
         why = (
             f"fixed at the best kept run's value: importance {importance:.3f} is below {ctx.min_importance:g}"
         )
