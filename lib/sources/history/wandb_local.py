@@ -28,7 +28,7 @@ from lib.histories import RUN_ID, STEP, VALUE, LocalRuns, MetricHistory, RunLogF
 from lib.sources import limits
 from lib.sources.errors import SourceError
 from lib.sources.history.errors import HistoryUnavailable
-from lib.sources.history.wandb_local_files import MAX_VALUES, STEP_KEY, FileHistory, read_file_history
+from lib.sources.history.wandb_local_files import STEP_KEY, FileHistory, read_file_history
 from lib.sources.run_cache import BoundedCache
 
 # Parsing this many uncached files pays for forking workers (each parse costs ~0.5 ms).
@@ -283,7 +283,7 @@ def _file_notes(parsed: dict[str, Parsed], used: dict[str, list[str]]) -> list[s
             notes.append(f"{_label(path)}: {outcome.problem}; its history is read up to there.")
         if outcome.cut:
             notes.append(
-                f"{_label(path)}: only the first {MAX_VALUES:,} logged numbers are read "
+                f"{_label(path)}: only the first {outcome.cut:,} logged numbers are read "
                 f"({limits.HISTORY_VALUES.how_to_raise})."
             )
     return notes

@@ -40,7 +40,7 @@ class FileHistory:
 
     `_step` holds each record's `step.num` where it has one, after the row's own `_step` item, so
     the step field wins. `problem` says why reading stopped before the end, `cut` that the values
-    budget did.
+    budget did (its size).
     """
 
     codes_of: Mapping[str, int]
@@ -49,7 +49,7 @@ class FileHistory:
     values: np.ndarray  # float64 (NaN and infinities kept: the reader counts them)
     n_rows: int
     problem: str | None = None
-    cut: bool = False
+    cut: int = 0  # the values budget, when it cut the file short
 
     def column(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows logging `key` and its values there, the last one where a row logs it twice."""
@@ -80,7 +80,7 @@ class _Columns:
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.n_rows = self.n_values = 0
         self.max_values = max_values
-        self.cut = False
+        self.cut = 0
 
     def add(self, keys: list[str], texts: list[Any], counts: list[int]) -> None:
         """`counts[r]` entries of `keys`/`texts` per row, in order; texts that are not numbers are
@@ -89,7 +89,7 @@ class _Columns:
             fits = np.cumsum(counts) <= self.max_values - self.n_values
             counts = counts[: int(fits.sum())]
             keys, texts = keys[: sum(counts)], texts[: sum(counts)]
-            self.cut = True
+            self.cut = self.max_values
         rows = np.repeat(np.arange(self.n_rows, self.n_rows + len(counts), dtype=np.int32), counts)
         values, numeric = _numbers(texts)
         codes_of = self.codes_of
@@ -311,7 +311,12 @@ def read_jsonl_history(path: Path, *, max_values: int = MAX_VALUES) -> FileHisto
                 break
     if not bad:
         return columns.result(None)
-    return columns.result(f"{bad:,} line{'s' if bad != 1 else ''} that are not JSON objects were left out")
+    what = (
+        "1 line that is not a JSON object was"
+        if bad == 1
+        else f"{bad:,} lines that are not JSON objects were"
+    )
+    return columns.result(f"{what} left out")
 
 
 def _line_chunks(handle: BinaryIO) -> Iterator[list[bytes]]:
@@ -342,8 +347,10 @@ def _numeric_items(row: Mapping[str, Any], prefix: str) -> Iterable[tuple[str, f
             yield from _numeric_items(value, f"{prefix}{key}.")
 
 
-def read_file_history(path: Path, *, max_values: int = MAX_VALUES) -> FileHistory:
-    """A `.wandb` or a `.jsonl` file's history; `SourceError` or `OSError` if it cannot be read."""
+def read_file_history(path: Path, *, max_values: int | None = None) -> FileHistory:
+    """A `.wandb` or a `.jsonl` file's history; `SourceError` or `OSError` if it cannot be read.
+    `max_values` defaults to the SWEEPSCOPE_MAX_HISTORY_VALUES budget."""
+    max_values = MAX_VALUES if max_values is None else max_values
     if path.suffix == ".jsonl":
         return read_jsonl_history(path, max_values=max_values)
     return read_run_log_history(path, max_values=max_values)
