@@ -182,10 +182,15 @@ def _wandb_distribution_name(parameter: Any) -> str:
 
 
 def _skipped(params: Params) -> list[tuple[str, str]]:
-    return [
+    skipped = [
         (f"parameter {name!r} in {n} trial(s)", f"its stored value could not be decoded ({reason})")
         for (name, reason), n in params.failures.items()
     ]
+    skipped += [
+        (f"{what} in {n} trial(s)", "the database holds something that is not a number there: left out")
+        for what, n in params.unreadable.items()
+    ]
+    return skipped
 
 
 def _notes(trials: list[Trial], metrics: list[str], kept: list[str]) -> list[str]:

@@ -18,6 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from lib.sources.errors import SourceError
 from lib.sources.optuna.sqlite_url import SERVER_BACKENDS, is_sqlite, parse_storage_url, sqlite_file
+from lib.sources.reading import regular_file_refusal
 
 STORAGE_URL_SCHEMES = frozenset({"sqlite", *SERVER_BACKENDS})
 CONNECT_TIMEOUT_SECONDS = 10
@@ -64,8 +65,16 @@ def open_storage(url_text: str) -> Storage:
 
 
 def sqlite_storage(path: Path, label: str) -> Storage:
-    """A SQLite file opened read-only (`mode=ro`): never created, never written."""
+    """A SQLite file opened read-only (`mode=ro`): never created, never written.
+
+    A WAL-mode file is opened `immutable` when no `-wal` file sits beside it (everything is in the
+    main file then): no locks and no `-shm`/`-wal` files beside the user's file, whatever the SQLite
+    build does for read-only WAL readers. With a `-wal` beside it (a study being written), `mode=ro`
+    reads that too, so no trial is missed; those side files were there before.
+    """
     uri = f"{path.resolve().as_uri()}?mode=ro"
+    if _is_wal_mode(path) and not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
 
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
@@ -107,6 +116,9 @@ def _check_sqlite_file(path: Path) -> None:
         )
     if path.is_dir():
         raise SourceError(f"{str(path)!r} is a folder. Give the SQLite file Optuna wrote the study to.")
+    refusal = regular_file_refusal(path, repr(str(path)))
+    if refusal is not None:  # a pipe or a device: opening it could block forever
+        raise SourceError(refusal)
     try:
         with path.open("rb") as file:
             head = file.read(len(SQLITE_HEADER))
@@ -116,6 +128,18 @@ def _check_sqlite_file(path: Path) -> None:
             "Check that the user running Sweepscope may read the file."
         ) from error
     _check_sqlite_header(head, path.name)
+
+
+WAL_VERSION = 2  # header bytes 18 and 19: the file format's write and read versions (2 = WAL)
+
+
+def _is_wal_mode(path: Path) -> bool:
+    try:
+        with path.open("rb") as file:
+            header = file.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[18] == WAL_VERSION
 
 
 def _check_sqlite_header(head: bytes, name: str) -> None:

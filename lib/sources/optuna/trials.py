@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -49,6 +50,7 @@ class Params:
     latest: dict[str, str] = field(default_factory=dict)  # distribution JSON of the latest trial, per name
     log_scaled: set[str] = field(default_factory=set)
     failures: Counter[tuple[str, str]] = field(default_factory=Counter)  # (param, reason) -> trials
+    unreadable: Counter[str] = field(default_factory=Counter)  # "objective value" etc. -> trials
 
 
 def read_trials(connection: Connection, study_id: int) -> dict[int, Trial]:
@@ -80,8 +82,8 @@ def attach_trial_data(
 ) -> Params:
     """Fill in the trials' parameters, values, last reports and user attributes."""
     params = _attach_params(connection, study_id, trials)
-    _attach_values(connection, study_id, trials, schema)
-    _attach_intermediate_values(connection, study_id, trials, schema)
+    _attach_values(connection, study_id, trials, schema, params.unreadable)
+    _attach_intermediate_values(connection, study_id, trials, schema, params.unreadable)
     _attach_user_attrs(connection, study_id, trials, schema)
     return params
 
@@ -116,17 +118,32 @@ def _attach_params(connection: Connection, study_id: int, trials: dict[int, Tria
     return found
 
 
-def _attach_values(connection: Connection, study_id: int, trials: dict[int, Trial], schema: Schema) -> None:
+def _readable_float(
+    value: Any, value_type: Sequence[Any], what: str, unreadable: Counter[str]
+) -> float | None:
+    """A stored value, or None (counted under `what`) when the cell holds no number (text, a blob)."""
+    try:
+        return stored_float(value, value_type)
+    except (TypeError, ValueError, OverflowError):
+        unreadable[what] += 1
+        return None
+
+
+def _attach_values(
+    connection: Connection, study_id: int, trials: dict[int, Trial], schema: Schema, unreadable: Counter[str]
+) -> None:
     columns = ("objective", "value", "value_type") if schema.typed_values else ("objective", "value")
     for trial_id, objective, value, *value_type in _rows_of_study(
         connection, TRIAL_VALUES, study_id, *columns
     ):
         if trial_id in trials:
-            trials[trial_id].values[int(objective)] = stored_float(value, value_type)
+            number = _readable_float(value, value_type, "objective value", unreadable)
+            if number is not None:
+                trials[trial_id].values[int(objective)] = number
 
 
 def _attach_intermediate_values(
-    connection: Connection, study_id: int, trials: dict[int, Trial], schema: Schema
+    connection: Connection, study_id: int, trials: dict[int, Trial], schema: Schema, unreadable: Counter[str]
 ) -> None:
     if TRIAL_INTERMEDIATE.name not in schema.tables:
         return
@@ -139,7 +156,9 @@ def _attach_intermediate_values(
         trial = trials.get(trial_id)
         if trial is None:
             continue
-        reported = stored_float(value, value_type)
+        reported = _readable_float(value, value_type, "reported value (trial.report)", unreadable)
+        if reported is None:
+            continue
         trial.intermediate[int(step)] = reported
         if trial.last_step is None or int(step) > trial.last_step:
             trial.last_step, trial.last_intermediate = int(step), reported
