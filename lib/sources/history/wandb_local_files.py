@@ -23,8 +23,9 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from lib.sources import limits
+from lib.sources.limits import size_text
 from lib.sources.reading import open_regular
-from lib.sources.safe_load import load_json
+from lib.sources.safe_load import MAX_DOCUMENT_BYTES, load_json
 from lib.sources.wandb.run_log_frames import read_payloads
 from lib.sources.wandb.run_log_proto import HISTORY_FIELD, record_class
 
@@ -36,7 +37,8 @@ _NO_CODE = -1
 
 @dataclass(frozen=True)
 class FileHistory:
-    """Entry `i`: key `names[codes[i]]` had the number `values[i]` at row `rows[i]` (log order).
+    """Entry `i`: the key coded `codes[i]` in `codes_of` had the number `values[i]` at row `rows[i]`
+    (entries in log order).
 
     `_step` holds each record's `step.num` where it has one, after the row's own `_step` item, so
     the step field wins. `problem` says why reading stopped before the end, `cut` that the values
@@ -84,7 +86,7 @@ class _Columns:
 
     def add(self, keys: list[str], texts: list[Any], counts: list[int]) -> None:
         """`counts[r]` entries of `keys`/`texts` per row, in order; texts that are not numbers are
-        left out. Rows past the values budget are not kept, and `full` says so."""
+        left out. Rows past the values budget are not kept, and `cut` says so."""
         if self.n_values + len(keys) > self.max_values:
             fits = np.cumsum(counts) <= self.max_values - self.n_values
             counts = counts[: int(fits.sum())]
@@ -197,7 +199,11 @@ class _Decoded:
                 if plain and not row_keys and len(plain) == len(row_texts):
                     row_keys = plain  # every item named by `key` (older wandb)
                 elif plain or len(row_keys) != len(row_texts):  # a logged dict: item by item
-                    row_keys, row_texts = _exact_items(record_class().FromString(payload).history)
+                    try:
+                        row_keys, row_texts = _exact_items(record_class().FromString(payload).history)
+                    except Exception:  # a field the view skips does not parse
+                        self.damaged = DAMAGED
+                        break
             keys.extend(row_keys)
             texts.extend(row_texts)
             n = len(row_texts)
@@ -299,7 +305,7 @@ def read_jsonl_history(path: Path, *, max_values: int = MAX_VALUES) -> FileHisto
             for line in lines:
                 row = _json_row(line)
                 if row is None:
-                    bad += bool(line.strip())
+                    bad += bool(line.strip())  # OVERLONG too
                     continue
                 before = len(keys)
                 for key, value in _numeric_items(row, ""):
@@ -311,17 +317,19 @@ def read_jsonl_history(path: Path, *, max_values: int = MAX_VALUES) -> FileHisto
                 break
     if not bad:
         return columns.result(None)
-    what = (
+    said = (
         "1 line that is not a JSON object was"
         if bad == 1
         else f"{bad:,} lines that are not JSON objects were"
     )
-    return columns.result(f"{what} left out")
+    return columns.result(
+        f"{said} left out (cut short while being written, or over {size_text(MAX_DOCUMENT_BYTES)})"
+    )
 
 
 def _line_chunks(handle: BinaryIO) -> Iterator[list[bytes]]:
     chunk: list[bytes] = []
-    for line in handle:
+    for line in _bounded_lines(handle):
         chunk.append(line)
         if len(chunk) == CHUNK_ROWS:
             yield chunk
@@ -329,8 +337,21 @@ def _line_chunks(handle: BinaryIO) -> Iterator[list[bytes]]:
     yield chunk
 
 
+OVERLONG = b"\0"  # in place of a line over the per-document budget, never held whole
+
+
+def _bounded_lines(handle: BinaryIO) -> Iterator[bytes]:
+    while line := handle.readline(MAX_DOCUMENT_BYTES + 1):
+        if len(line) <= MAX_DOCUMENT_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):  # skip the rest of it
+            line = handle.readline(MAX_DOCUMENT_BYTES + 1)
+        yield OVERLONG
+
+
 def _json_row(line: bytes) -> dict[str, Any] | None:
-    if not line.strip():
+    if line is OVERLONG or not line.strip():
         return None
     try:
         row = load_json(line, "a line of wandb-history.jsonl")

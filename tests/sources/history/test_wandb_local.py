@@ -371,3 +371,20 @@ def test_without_the_batch_view_each_record_is_decoded_with_wandbs_record(
     assert rows_of(history, "epochs01") == logged("epochs01", step_key="epoch")
     nested = read_local_history(local_runs(wandb_dir, "overfit1"), "eval.loss")
     assert rows_of(nested, "overfit1") == [(float(i), v * 2) for i, v in enumerate(OVERFIT)]
+
+
+def test_a_jsonl_line_over_the_budget_is_skipped_without_holding_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wandb_local_files, "MAX_DOCUMENT_BYTES", 200)
+    rows = [
+        {"loss": 0.9, "_step": 0},
+        {"loss": 0.1, "_step": 1, "text": "x" * 5000},
+        {"loss": 0.4, "_step": 2},
+    ]
+    wandb_dir = online_folder(tmp_path, rows)
+    sweep = load_source(str(wandb_dir))
+    assert isinstance(sweep.history, LocalRuns)
+    history = read_local_history(sweep.history, "loss")
+    assert rows_of(history, "online01") == [(0.0, 0.9), (2.0, 0.4)]
+    assert "1 line that is not a JSON object was left out" in " ".join(history.notes)
