@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lib.sources.errors import SourceError
 from lib.sources.optuna.build import study_sweep
-from lib.sources.optuna.schema import check_schema
+from lib.sources.optuna.schema import Schema, check_schema
 from lib.sources.optuna.storage import Storage, open_storage, reading, split_study_spec, uploaded_storage
 from lib.sources.optuna.studies import StudyInfo, choose_study, read_studies, study_infos
 from lib.sources.optuna.trials import attach_trial_data, read_trials
@@ -49,11 +49,22 @@ def _load_from(storage: Storage, study_name: str | None) -> Sweep:
     with reading(storage) as connection:
         schema = check_schema(connection, storage.label)
         study = choose_study(read_studies(connection, schema), study_name, storage.label)
-        trials = read_trials(connection, study.study_id)
+        trials = read_trials(connection, study.study_id, schema)
         if not trials:
             raise SourceError(
                 f"Study {study.name!r} in {storage.label!r} has no trials yet. "
                 "Run some trials, or pick another study."
             )
         params = attach_trial_data(connection, study.study_id, trials, schema)
-    return study_sweep(study, list(trials.values()), params, storage.label)
+    sweep = study_sweep(study, list(trials.values()), params, storage.label)
+    if schema.before_2_4:
+        sweep = sweep.replace(notes=[*sweep.notes, _old_schema_note(storage.label, schema)])
+    return sweep
+
+
+def _old_schema_note(label: str, schema: Schema) -> str:
+    written_by = f"Optuna {schema.library_version}" if schema.library_version else "an Optuna older than 2.4"
+    return (
+        f"{label} was written by {written_by}, in the schema before Optuna 2.4: read as it is "
+        "(nothing upgraded or written)."
+    )

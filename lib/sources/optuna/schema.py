@@ -1,4 +1,13 @@
-"""Optuna's storage tables, as much of them as is read, and the check that this Optuna can read a storage."""
+"""Optuna's storage tables, as much of them as is read, and the check that this Optuna can read a storage.
+
+Two layouts are read (checked against Optuna's alembic revisions and the `models.py` of 1.2 to 2.3):
+- Optuna >= 2.4: directions in `study_directions`, objective values in `trial_values(objective, value)`,
+  reports in `trial_intermediate_values(step, intermediate_value)`.
+- Optuna < 2.4 (revisions v0.9.0.a, v1.2.0.a, v1.3.0.a): the direction on `studies.direction`, the one
+  objective value on `trials.value`, reports in `trial_values(step, value)`; before 1.3 (v1.3.0.a) no
+  `trials.number`, the number is the trial system attribute `_number`.
+Old storages are read as they are: `optuna storage upgrade` would rewrite the user's file.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +23,7 @@ from lib.sources.errors import SourceError
 
 # Tables of Optuna's schema (optuna/storages/_rdb/models.py).
 _c = sa.column
-STUDIES = sa.table("studies", _c("study_id"), _c("study_name"))
+STUDIES = sa.table("studies", _c("study_id"), _c("study_name"), _c("direction"))  # direction: < 2.4
 STUDY_DIRECTIONS = sa.table("study_directions", _c("study_id"), _c("objective"), _c("direction"))
 STUDY_USER_ATTRS = sa.table("study_user_attributes", _c("study_id"), _c("key"), _c("value_json"))
 STUDY_SYSTEM_ATTRS = sa.table("study_system_attributes", _c("study_id"), _c("key"), _c("value_json"))
@@ -26,6 +35,7 @@ TRIALS = sa.table(
     _c("state"),
     _c("datetime_start"),
     _c("datetime_complete"),
+    _c("value"),  # the objective value before Optuna 2.4
 )
 TRIAL_PARAMS = sa.table(
     "trial_params",
@@ -43,17 +53,22 @@ TRIAL_INTERMEDIATE = sa.table(
     _c("intermediate_value"),
     _c("intermediate_value_type"),
 )
+TRIAL_REPORTS_BEFORE_2_4 = sa.table("trial_values", _c("trial_id"), _c("step"), _c("value"))
 TRIAL_USER_ATTRS = sa.table("trial_user_attributes", _c("trial_id"), _c("key"), _c("value_json"))
+TRIAL_SYSTEM_ATTRS = sa.table("trial_system_attributes", _c("trial_id"), _c("key"), _c("value_json"))
 VERSION_INFO = sa.table("version_info", _c("schema_version"), _c("library_version"))
 ALEMBIC_VERSION = sa.table("alembic_version", _c("version_num"))
 OPTUNA_TABLES = frozenset({"studies", "trials", "trial_params", "version_info"})  # in every schema
-REQUIRED_TABLES = ("study_directions", "trial_values")  # added by Optuna 2.4
+REQUIRED_TABLES = ("study_directions", "trial_values")  # of the layout of Optuna >= 2.4
 
 
 @dataclass(frozen=True)
 class Schema:
     tables: frozenset[str]
     typed_values: bool  # values carry a FINITE/INF_POS/... type column (Optuna >= 3.0)
+    before_2_4: bool = False  # the layout before Optuna 2.4 (see the module's docstring)
+    numbered_trials: bool = True  # `trials.number` exists (Optuna >= 1.3)
+    library_version: str | None = None  # the Optuna that last stamped the storage, as it says
 
 
 def check_schema(connection: Connection, label: str) -> Schema:
@@ -66,15 +81,42 @@ def check_schema(connection: Connection, label: str) -> Schema:
             f"{label!r} is a database but not an Optuna storage (it has {found}). "
             "Give the storage URL the study was created with."
         )
-    _check_not_newer(connection, tables, label)
-    missing = [t for t in REQUIRED_TABLES if t not in tables]
-    if missing:
-        raise SourceError(
-            f"{label!r} was written by an old Optuna (no {', '.join(missing)} table). Upgrade a copy with "
-            "`optuna storage upgrade --storage sqlite:///copy.db` and load the copy."
+    library = _check_not_newer(connection, tables, label)
+    columns: dict[str, set[str]] = {
+        t: _column_names(inspector, t) for t in ("studies", "trials", "trial_values") if t in tables
+    }
+    trial_numbers = "number" in columns["trials"]
+    if "study_directions" in tables and "objective" in columns.get("trial_values", set()):
+        typed = "value_type" in columns["trial_values"]
+        return Schema(tables, typed_values=typed, numbered_trials=trial_numbers, library_version=library)
+    if _is_before_2_4(tables, columns):
+        return Schema(
+            tables,
+            typed_values=False,
+            before_2_4=True,
+            numbered_trials=trial_numbers,
+            library_version=library,
         )
-    typed = "value_type" in {c["name"] for c in inspector.get_columns("trial_values")}
-    return Schema(tables=tables, typed_values=typed)
+    missing = [t for t in REQUIRED_TABLES if t not in tables] or ["trial_values.objective"]
+    raise SourceError(
+        f"{label!r} holds an incomplete Optuna schema (no {', '.join(missing)}), as an interrupted "
+        "upgrade or an old Optuna can leave it. Upgrade a copy with "
+        "`optuna storage upgrade --storage sqlite:///copy.db` and load the copy."
+    )
+
+
+def _column_names(inspector: Any, table: str) -> set[str]:
+    return {str(c["name"]) for c in inspector.get_columns(table)}
+
+
+def _is_before_2_4(tables: frozenset[str], columns: dict[str, set[str]]) -> bool:
+    """The whole pre-2.4 layout is there: `studies.direction`, `trials.value`, `trial_values.step`."""
+    return (
+        "study_directions" not in tables
+        and "direction" in columns["studies"]
+        and "value" in columns["trials"]
+        and {"step", "value"} <= columns.get("trial_values", set())
+    )
 
 
 @functools.cache
@@ -87,7 +129,8 @@ def _known_schema() -> tuple[int, frozenset[str]]:
     return models.SCHEMA_VERSION, frozenset(r.revision for r in script.walk_revisions())
 
 
-def _check_not_newer(connection: Connection, tables: frozenset[str], label: str) -> None:
+def _check_not_newer(connection: Connection, tables: frozenset[str], label: str) -> str | None:
+    """The Optuna library version the storage names; raise when its schema is newer than ours."""
     import optuna
 
     known_version, known_revisions = _known_schema()
@@ -104,6 +147,7 @@ def _check_not_newer(connection: Connection, tables: frozenset[str], label: str)
             f"{optuna.__version__} Sweepscope uses. Upgrade Optuna where Sweepscope runs "
             "(pip install -U optuna) and load it again."
         )
+    return str(library) if library else None
 
 
 def _schema_number(version: Any) -> int:

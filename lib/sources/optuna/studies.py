@@ -82,7 +82,7 @@ def read_studies(connection: Connection, schema: Schema) -> list[Study]:
     )
     studies = {int(study_id): str(name) for study_id, name in rows}
     directions: dict[int, dict[int, Direction | None]] = {i: {} for i in studies}
-    for study_id, objective, stored in connection.execute(sa.select(STUDY_DIRECTIONS)):
+    for study_id, objective, stored in _direction_rows(connection, schema):
         if study_id in directions:
             directions[study_id][int(objective)] = direction(stored)
     system = _study_attrs(connection, schema, STUDY_SYSTEM_ATTRS, key=METRIC_NAMES_ATTR)
@@ -97,6 +97,14 @@ def read_studies(connection: Connection, schema: Schema) -> list[Study]:
         )
         for study_id, name in studies.items()
     ]
+
+
+def _direction_rows(connection: Connection, schema: Schema) -> Any:
+    """(study_id, objective, direction) rows; before Optuna 2.4 the one direction is on `studies`."""
+    if schema.before_2_4:
+        return connection.execute(sa.select(STUDIES.c.study_id, sa.literal(0), STUDIES.c.direction))
+    columns = STUDY_DIRECTIONS.c
+    return connection.execute(sa.select(columns.study_id, columns.objective, columns.direction))
 
 
 def study_infos(connection: Connection, studies: list[Study]) -> list[StudyInfo]:

@@ -22,11 +22,15 @@ from lib.sources.optuna.decode import (
 from lib.sources.optuna.schema import (
     TRIAL_INTERMEDIATE,
     TRIAL_PARAMS,
+    TRIAL_REPORTS_BEFORE_2_4,
+    TRIAL_SYSTEM_ATTRS,
     TRIAL_USER_ATTRS,
     TRIAL_VALUES,
     TRIALS,
     Schema,
 )
+
+NUMBER_ATTR = "_number"  # where Optuna < 1.3 kept a trial's number (a trial system attribute)
 
 
 @dataclass
@@ -53,28 +57,45 @@ class Params:
     unreadable: Counter[str] = field(default_factory=Counter)  # "objective value" etc. -> trials
 
 
-def read_trials(connection: Connection, study_id: int) -> dict[int, Trial]:
+def read_trials(connection: Connection, study_id: int, schema: Schema) -> dict[int, Trial]:
     """The study's trials by trial id, in trial-number order, without their values yet."""
+    number = TRIALS.c.number if schema.numbered_trials else sa.null()
     query = (
         sa.select(
             TRIALS.c.trial_id,
-            TRIALS.c.number,
+            number,
             TRIALS.c.state,
             TRIALS.c.datetime_start,
             TRIALS.c.datetime_complete,
         )
         .where(TRIALS.c.study_id == study_id)
-        .order_by(TRIALS.c.number, TRIALS.c.trial_id)
+        .order_by(number, TRIALS.c.trial_id)
     )
+    numbers = {} if schema.numbered_trials else _numbers_before_1_3(connection, study_id)
     trials: dict[int, Trial] = {}
-    for position, (trial_id, number, state, start, complete) in enumerate(connection.execute(query)):
+    for position, (trial_id, stored, state, start, complete) in enumerate(connection.execute(query)):
+        if stored is None:
+            stored = numbers.get(int(trial_id), position)
         trials[int(trial_id)] = Trial(
-            number=int(number) if number is not None else position,
+            number=int(stored),
             state=str(state).upper(),
             start=as_datetime(start),
             complete=as_datetime(complete),
         )
+    if not schema.numbered_trials:  # numbers came from attributes: order by them now
+        trials = dict(sorted(trials.items(), key=lambda item: (item[1].number, item[0])))
     return trials
+
+
+def _numbers_before_1_3(connection: Connection, study_id: int) -> dict[int, int]:
+    """Trial id -> number from the `_number` system attributes, where they hold a whole number."""
+    rows = _rows_of_study(connection, TRIAL_SYSTEM_ATTRS, study_id, "key", "value_json")
+    numbers: dict[int, int] = {}
+    for trial_id, key, value_json in rows:
+        value = json_value(value_json)
+        if key == NUMBER_ATTR and isinstance(value, int) and not isinstance(value, bool):
+            numbers[int(trial_id)] = value
+    return numbers
 
 
 def attach_trial_data(
@@ -132,29 +153,31 @@ def _readable_float(
 def _attach_values(
     connection: Connection, study_id: int, trials: dict[int, Trial], schema: Schema, unreadable: Counter[str]
 ) -> None:
-    columns = ("objective", "value", "value_type") if schema.typed_values else ("objective", "value")
-    for trial_id, objective, value, *value_type in _rows_of_study(
-        connection, TRIAL_VALUES, study_id, *columns
-    ):
+    for trial_id, objective, value, *value_type in _objective_rows(connection, study_id, schema):
         if trial_id in trials:
             number = _readable_float(value, value_type, "objective value", unreadable)
             if number is not None:
                 trials[trial_id].values[int(objective)] = number
 
 
+def _objective_rows(connection: Connection, study_id: int, schema: Schema) -> Any:
+    """(trial_id, objective, value[, value_type]) rows; before Optuna 2.4 the one value is on `trials`."""
+    if schema.before_2_4:
+        query = sa.select(TRIALS.c.trial_id, sa.literal(0), TRIALS.c.value).where(
+            TRIALS.c.study_id == study_id,
+            TRIALS.c.value.is_not(None),  # NULL: no value (failed, running)
+        )
+        return connection.execute(query.order_by(TRIALS.c.trial_id))
+    columns = ("objective", "value", "value_type") if schema.typed_values else ("objective", "value")
+    return _rows_of_study(connection, TRIAL_VALUES, study_id, *columns)
+
+
 def _attach_intermediate_values(
     connection: Connection, study_id: int, trials: dict[int, Trial], schema: Schema, unreadable: Counter[str]
 ) -> None:
-    if TRIAL_INTERMEDIATE.name not in schema.tables:
-        return
-    columns: tuple[str, ...] = ("step", "intermediate_value")
-    if schema.typed_values:
-        columns = (*columns, "intermediate_value_type")
-    for trial_id, step, value, *value_type in _rows_of_study(
-        connection, TRIAL_INTERMEDIATE, study_id, *columns
-    ):
+    for trial_id, step, value, *value_type in _report_rows(connection, study_id, schema):
         trial = trials.get(trial_id)
-        if trial is None:
+        if trial is None or step is None:
             continue
         reported = _readable_float(value, value_type, "reported value (trial.report)", unreadable)
         if reported is None:
@@ -162,6 +185,18 @@ def _attach_intermediate_values(
         trial.intermediate[int(step)] = reported
         if trial.last_step is None or int(step) > trial.last_step:
             trial.last_step, trial.last_intermediate = int(step), reported
+
+
+def _report_rows(connection: Connection, study_id: int, schema: Schema) -> Any:
+    """(trial_id, step, value[, value_type]) rows of `trial.report`; before Optuna 2.4 in `trial_values`."""
+    if schema.before_2_4:
+        return _rows_of_study(connection, TRIAL_REPORTS_BEFORE_2_4, study_id, "step", "value")
+    if TRIAL_INTERMEDIATE.name not in schema.tables:
+        return ()
+    columns: tuple[str, ...] = ("step", "intermediate_value")
+    if schema.typed_values:
+        columns = (*columns, "intermediate_value_type")
+    return _rows_of_study(connection, TRIAL_INTERMEDIATE, study_id, *columns)
 
 
 def _attach_user_attrs(
