@@ -206,15 +206,19 @@ class _Join:
         _count(self.not_finite, bad)
 
     def _joined(self, history: FileHistory) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """The (step, value) rows of one file, how many values had no step, how many not finite."""
         rows, values = history.column(self.metric)
         if not len(rows):
             return _EMPTY, _EMPTY, 0, 0
-        finite = np.isfinite(values)
-        n_bad = int(len(values) - finite.sum())
-        rows, values = rows[finite], values[finite]
+        n_bad = 0
+        if not (finite := np.isfinite(values)).all():
+            n_bad = int(len(values) - finite.sum())
+            rows, values = rows[finite], values[finite]
         step_rows, steps = history.column(self.step_key)
-        usable = np.isfinite(steps)
-        step_rows, steps = step_rows[usable], steps[usable]
+        if not (usable := np.isfinite(steps)).all():
+            step_rows, steps = step_rows[usable], steps[usable]
+        if len(step_rows) == len(rows) and np.array_equal(step_rows, rows):
+            return steps, values, 0, n_bad  # every row logs both: the common case
         at = np.minimum(np.searchsorted(step_rows, rows), max(len(step_rows) - 1, 0))
         found = step_rows[at] == rows if len(step_rows) else np.zeros(len(rows), dtype=bool)
         return steps[at[found]], values[found], int(len(rows) - found.sum()), n_bad

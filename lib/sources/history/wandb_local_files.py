@@ -37,37 +37,34 @@ _NO_CODE = -1
 
 @dataclass(frozen=True)
 class FileHistory:
-    """Entry `i`: the key coded `codes[i]` in `codes_of` had the number `values[i]` at row `rows[i]`
-    (entries in log order).
+    """Every number a file logged, by key: key `k` (coded `codes_of[k]`) was logged at rows
+    `rows[starts[c]:starts[c + 1]]` (increasing, the last value where a row logs it twice) with
+    values `values[...]` at the same positions.
 
-    `_step` holds each record's `step.num` where it has one, after the row's own `_step` item, so
-    the step field wins. `problem` says why reading stopped before the end, `cut` that the values
-    budget did (its size).
+    `_step` is each record's `step.num` where it has one (it wins over the row's own `_step` item).
+    `problem` says why reading stopped before the end, `cut` that the values budget did (its size).
     """
 
     codes_of: Mapping[str, int]
-    codes: np.ndarray  # int32
-    rows: np.ndarray  # int32, nondecreasing
+    starts: np.ndarray  # int64, one more than there are keys
+    rows: np.ndarray  # int32
     values: np.ndarray  # float64 (NaN and infinities kept: the reader counts them)
     n_rows: int
     problem: str | None = None
     cut: int = 0  # the values budget, when it cut the file short
 
     def column(self, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """The rows logging `key` and its values there, the last one where a row logs it twice."""
+        """The rows logging `key` and its values there."""
         code = self.codes_of.get(key, _NO_CODE)
         if code == _NO_CODE:
             return _NO_ROWS, _NO_VALUES
-        taken = self.codes == code
-        rows, values = self.rows[taken], self.values[taken]
-        if len(rows) > 1 and not (last := np.append(rows[1:] != rows[:-1], True)).all():
-            rows, values = rows[last], values[last]
-        return rows, values
+        start, end = self.starts[code], self.starts[code + 1]
+        return self.rows[start:end], self.values[start:end]
 
     @property
     def nbytes(self) -> int:
         names = sum(len(k) + 80 for k in self.codes_of)  # a str and its dict slot
-        return self.codes.nbytes + self.rows.nbytes + self.values.nbytes + names + 200
+        return self.starts.nbytes + self.rows.nbytes + self.values.nbytes + names + 200
 
 
 _NO_ROWS = np.zeros(0, dtype=np.int32)
@@ -103,10 +100,18 @@ class _Columns:
         self.n_values += len(values)
 
     def result(self, problem: str | None) -> FileHistory:
+        """The entries grouped by key (in row order, the last of a row's repeats kept)."""
         if not self.parts:
-            return FileHistory({}, _NO_ROWS.copy(), _NO_ROWS.copy(), _NO_VALUES.copy(), 0, problem, self.cut)
-        codes, rows, values = (np.concatenate(p) for p in zip(*self.parts, strict=True))
-        return FileHistory(self.codes_of, codes, rows, values, self.n_rows, problem, self.cut)
+            codes, rows, values = np.zeros(0, dtype=np.int32), _NO_ROWS.copy(), _NO_VALUES.copy()
+        else:
+            codes, rows, values = (np.concatenate(p) for p in zip(*self.parts, strict=True))
+        order = np.lexsort((np.arange(len(codes)), rows, codes))  # by key, row, then log order
+        codes, rows, values = codes[order], rows[order], values[order]
+        last = np.ones(len(codes), dtype=bool)
+        last[:-1] = (codes[1:] != codes[:-1]) | (rows[1:] != rows[:-1])
+        codes, rows, values = codes[last], rows[last], values[last]
+        starts = np.searchsorted(codes, np.arange(len(self.codes_of) + 1))
+        return FileHistory(self.codes_of, starts, rows, values, self.n_rows, problem, self.cut)
 
 
 def _numbers(texts: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:

@@ -256,9 +256,7 @@ def test_an_online_runs_jsonl_is_read_and_named_by_the_loader(tmp_path: Path) ->
         assert read_local_history(sweep.history, not_a_number).without_history == ["online01"]
 
 
-def test_a_runs_wandb_file_is_preferred_to_its_jsonl_which_repeats_the_rows(
-    wandb_dir: Path, tmp_path: Path
-) -> None:
+def test_a_wandb_file_is_preferred_to_the_jsonl_beside_it(wandb_dir: Path, tmp_path: Path) -> None:
     copy = copy_tree(wandb_dir, tmp_path / "wandb")
     (folder,) = run_folders(copy, "short001")
     (folder / "files").mkdir(exist_ok=True)
