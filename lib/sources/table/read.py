@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lib.sources import limits
 from lib.sources.errors import SourceError
 from lib.sources.table.cells import MISSING_TOKENS, settle_columns
 
@@ -49,12 +50,48 @@ def read_raw_table(data: bytes, name: str) -> RawTable:
             "as CSV, or upload a zipped wandb/ folder as a zip."
         )
     text, encoding_note = _decode_text(data, name)
-    raw = _read_delimited(text, delimiter=_delimiter_for(text, suffix), name=name)
+    delimiter = _delimiter_for(text, suffix)
+    _check_columns(_header_width(text, delimiter), name)
+    raw = _read_delimited(text, delimiter=delimiter, name=name)
+    raw = _within_rows(raw, name, n_rows=_line_count(text) - 1)
     if encoding_note:
         raw.notes.append(encoding_note)
     if suffix in PARQUET_SUFFIXES:
         raw.notes.append(f"{name} is named like a Parquet file but holds text; it was read as CSV.")
     return raw
+
+
+def _header_width(text: str, delimiter: str) -> int:
+    header = next((line for line in text.split("\n", 1000) if line.strip()), "")
+    return header.count(delimiter) + 1  # an upper bound: quoted delimiters count too
+
+
+def _check_columns(n_columns: int, name: str) -> None:
+    """Refuse, before parsing, a table wider than the budget: it would take minutes to read."""
+    budget = limits.TABLE_COLUMNS.value()
+    if n_columns > budget:
+        raise SourceError(
+            f"{name!r} has {n_columns:,} columns, over the budget of {budget:,} "
+            f"{limits.TABLE_COLUMNS.what} ({limits.TABLE_COLUMNS.how_to_raise}). A runs table has one "
+            "column per parameter or metric: check that the file is not transposed."
+        )
+
+
+def _line_count(text: str) -> int:
+    return text.count("\n") + (not text.endswith("\n"))
+
+
+def _within_rows(raw: RawTable, name: str, n_rows: int | None = None) -> RawTable:
+    """The first rows up to the budget; the rest listed as skipped with the limit to raise.
+    `n_rows`: how many rows the file holds when only the first were parsed (about: lines)."""
+    budget = limits.TABLE_ROWS.value()
+    capped_by_parser = n_rows is not None and len(raw.frame) == budget
+    extra = (n_rows if capped_by_parser and n_rows is not None else len(raw.frame)) - budget
+    if extra <= 0:
+        return raw
+    reason = f"over the budget of {budget:,} {limits.TABLE_ROWS.what} ({limits.TABLE_ROWS.how_to_raise})"
+    raw.skipped.append((f"{extra:,} row(s) after row {budget:,} of {name}", reason))
+    return RawTable(frame=raw.frame.iloc[:budget], notes=raw.notes, skipped=raw.skipped)
 
 
 def capped(skipped: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -146,6 +183,7 @@ def _read_delimited(text: str, *, delimiter: str, name: str) -> RawTable:
 def _read_csv_text(text: str, delimiter: str) -> pd.DataFrame:
     return pd.read_csv(
         io.StringIO(text),
+        nrows=limits.TABLE_ROWS.value(),  # the rest is listed as skipped: parsing it costs minutes
         sep=delimiter,
         decimal="," if delimiter == ";" else ".",  # `;` tables come from locales writing 0,5
         engine="c",
@@ -217,8 +255,10 @@ def _duplicate_name_notes(text: str, delimiter: str) -> list[str]:
 
 def _read_parquet(data: bytes, name: str) -> RawTable:
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     try:
+        _check_columns(pq.ParquetFile(io.BytesIO(data)).metadata.num_columns, name)
         frame = pd.read_parquet(io.BytesIO(data))
     except (OSError, ValueError, pa.ArrowException) as error:
         raise SourceError(
@@ -228,7 +268,7 @@ def _read_parquet(data: bytes, name: str) -> RawTable:
     if not isinstance(frame.index, pd.RangeIndex):
         frame = frame.reset_index()
     frame.columns = _unique_names([str(c) for c in frame.columns])
-    return RawTable(frame=settle_columns(frame))
+    return _within_rows(RawTable(frame=settle_columns(frame)), name)
 
 
 def _unique_names(names: Sequence[str]) -> list[str]:

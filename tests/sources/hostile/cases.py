@@ -598,3 +598,41 @@ FIFO_CASES = [
 ]
 
 CASES = [*WANDB_CASES, *RUN_LOG_CASES, *ZIP_CASES, *TABLE_CASES, *OTHER_CASES, *FIFO_CASES]
+
+
+def wide_table(n_columns: int) -> Callable[[Path], str]:
+    def build(base: Path) -> str:
+        header = ",".join(f"c{i}" for i in range(n_columns))
+        row = ",".join("1" for _ in range(n_columns))
+        (base / "wide.csv").write_text(f"{header}\n{row}\n{row}\n")
+        return str(base / "wide.csv")
+
+    return build
+
+
+def long_table(n_rows: int) -> Callable[[Path], str]:
+    def build(base: Path) -> str:
+        rows = "".join(f"r{i},{i % 7},{i % 3}\n" for i in range(n_rows))
+        (base / "long.csv").write_text("name,lr,acc\n" + rows)
+        return str(base / "long.csv")
+
+    return build
+
+
+BUDGET_CASES = [
+    Case(
+        "csv-of-100000-columns",
+        wide_table(100_000),
+        Refused(("100,000 columns", "SWEEPSCOPE_MAX_TABLE_COLUMNS")),
+    ),
+    Case(
+        "csv-rows-over-the-budget",
+        long_table(1_200),
+        Partial(
+            runs=tuple(sorted(f"r{i}" for i in range(1_000))),
+            skipped=(("200 row(s) after row 1,000", "SWEEPSCOPE_MAX_TABLE_ROWS"),),
+        ),
+        env={"SWEEPSCOPE_MAX_TABLE_ROWS": "1000"},
+    ),
+]
+CASES = [*CASES, *BUDGET_CASES]
