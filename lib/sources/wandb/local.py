@@ -89,9 +89,10 @@ def load_wandb_folder(
     return sweep.replace(notes=[*notes, *sweep.notes], history=history)
 
 
-def history_files(reads: Iterable[FolderRead], reading: Reading = UNGUARDED) -> LocalRuns:
+def history_files(reads: Iterable[FolderRead], reading: Reading = UNGUARDED) -> LocalRuns | None:
     """Per run id (resumed folders merged, in `merge_runs`' order), the files its history is in:
-    the `.wandb` files that were read and the `files/wandb-history.jsonl` files there are."""
+    the `.wandb` files that were read and the `files/wandb-history.jsonl` files there are. None
+    when no run has either (a folder committed with `files/` only: its runs have summaries alone)."""
     folders: dict[str, list[FolderRead]] = {}
     for read in sorted(reads, key=_folder_order):
         if read.record is not None:
@@ -103,7 +104,7 @@ def history_files(reads: Iterable[FolderRead], reading: Reading = UNGUARDED) -> 
             p for r in parts if _is_allowed_file(p := f"{_absolute(r.folder.path)}/{HISTORY_JSONL}", reading)
         )
         runs.append(RunLogFiles(run_id, logs, jsonl))
-    return LocalRuns(tuple(runs))
+    return LocalRuns(tuple(runs)) if any(r.logs or r.jsonl for r in runs) else None
 
 
 def _absolute(path: Path) -> str:

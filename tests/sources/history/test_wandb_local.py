@@ -225,6 +225,14 @@ def test_a_resumed_run_continues_and_its_later_file_wins_a_repeated_step(wandb_d
 # ---------------------------------------------------------------- online runs: wandb-history.jsonl
 
 
+def test_a_real_folder_committed_with_files_only_has_no_history_to_offer() -> None:
+    real = Path(__file__).resolve().parents[2] / "fixtures" / "real" / "wandb_dirs"
+    for folder in ("Yogesh0arya__da6401_assignment1", "nicetea17__CIFAR10-Classifier-AlexNet-and-Resnet18"):
+        assert not list((real / folder).rglob("*.wandb")) and not list((real / folder).rglob("*.jsonl"))
+        sweep = load_source(str(real / folder / "wandb"))
+        assert len(sweep.runs) > 0 and sweep.history is None
+
+
 def online_folder(root: Path, rows: list[dict[str, Any]], lines: list[str] | None = None) -> Path:
     """A `wandb/` folder of one online run: config, summary and a `wandb-history.jsonl`."""
     files = root / "wandb" / "run-20250101_120000-online01" / "files"
