@@ -118,9 +118,9 @@ def main() -> None:
     print(f"history rows of loss           {int(forked['rows']):>9,}   for {int(forked['runs']):,} runs")
     print(f"bare read + decode             {bare:9.3f} s")
     print(f"load (last, the summary)       {median(runs['forked'], 'load'):9.3f} s")
-    for mode, label in (("forked", "forked parse"), ("in_process", "in-process parse")):
+    for mode, label in (("forked", "forked"), ("in_process", "in-process")):
         cold = median(runs[mode], "cold")
-        print(f"best of loss, cold, {label:11s}{cold:9.3f} s   = {cold / bare:.2f} x bare")
+        print(f"best of loss, cold, {label:10s} {cold:9.3f} s   = {cold / bare:.2f} x bare")
     print(f"best of loss, warm (cached)    {median(runs['forked'], 'warm'):9.3f} s")
     print(f"best of acc on epoch, warm     {median(runs['forked'], 'other'):9.3f} s")
     print(f"history cache held             {forked['cached_mb']:9.1f} MB")
