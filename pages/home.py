@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib import ui
 from lib.safe_text import md
+from lib.ui.brief import brief_download_button
 from lib.views.display_limits import capped_table
 from lib.views.home import best_run_summary, state_table, what_matters
 
@@ -55,6 +56,7 @@ if not sweep.metrics:
     st.info("This sweep has no metric columns. Assign one on the Load page.")
     st.stop()
 runs = ui.context_header(page="home")
+brief_download_button(runs)
 metric = runs.metric
 left, right = st.columns([1, 2], gap="large")
 with left:
