@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.sources.safe_load import MAX_VALUE_BYTES, load_json
+from lib.sources import limits
+from lib.sources.safe_load import MAX_DEPTH, MAX_VALUE_BYTES, load_json
 from lib.sources.wandb.run_log_frames import read_payloads
 from lib.sources.wandb.run_log_proto import HISTORY_FIELD, SUMMARY_FIELD, record_class, record_field
 
@@ -58,7 +59,7 @@ def parse_run_log(data: bytes) -> RunLog:
     payloads, problem = read_payloads(data)
     from_string = record_class().FromString
     replay = _Replay()
-    summaries = _SummaryBatch(replay.summary, from_string)
+    summaries = _SummaryBatch(replay.summary, from_string, replay.too_deep)
     for index, payload in enumerate(payloads):
         field = record_field(payload)
         if field == HISTORY_FIELD:
@@ -90,8 +91,8 @@ class _SummaryBatch:
     """Summary records decoded together: protobuf merges concatenated messages field by field and
     appends repeated fields, so one decode of the joined records yields their updates in order."""
 
-    def __init__(self, tree: dict[str, Any], from_string: Any) -> None:
-        self.tree, self.from_string = tree, from_string
+    def __init__(self, tree: dict[str, Any], from_string: Any, too_deep: list[str]) -> None:
+        self.tree, self.from_string, self.too_deep = tree, from_string, too_deep
         self.payloads: list[bytes] = []
         self.indexes: list[int] = []
 
@@ -102,7 +103,7 @@ class _SummaryBatch:
     def flush(self) -> int | None:
         """Apply every summary record; the index of the first undecodable one, if any."""
         try:
-            _apply_changes(self.tree, self.from_string(b"".join(self.payloads)).summary)
+            _apply_changes(self.tree, self.from_string(b"".join(self.payloads)).summary, self.too_deep)
             return None
         except Exception:  # a damaged record: apply one by one up to it
             pass
@@ -111,7 +112,7 @@ class _SummaryBatch:
                 record = self.from_string(payload)
             except Exception:
                 return index
-            _apply_changes(self.tree, record.summary)
+            _apply_changes(self.tree, record.summary, self.too_deep)
         return None
 
 
@@ -122,12 +123,13 @@ class _Replay:
         self.summary: dict[str, Any] = {}
         self.exit_code: int | None = None
         self.exit_runtime: float | None = None
+        self.too_deep: list[str] = []  # keys nested past the depth budget, left out
 
     def apply(self, kind: str | None, record: Any) -> None:
         if kind == "run":
             self._apply_run(record.run)
         elif kind == "config":
-            _apply_changes(self.config, record.config)
+            _apply_changes(self.config, record.config, self.too_deep)
         elif kind == "exit":
             self.exit_code = int(record.exit.exit_code)
             self.exit_runtime = float(record.exit.runtime) if record.exit.runtime else None
@@ -147,7 +149,7 @@ class _Replay:
         if "start_time" not in self.run and run.HasField("start_time"):
             self.run["start_time"] = run.start_time.seconds + run.start_time.nanos / 1e9
         self.run["resumed"] = self.run.get("resumed", False) or bool(run.resume)
-        _apply_changes(self.config, run.config)
+        _apply_changes(self.config, run.config, self.too_deep)
 
     def result(self, *, record_count: int, problem: str | None) -> RunLog:
         self.config.pop("_wandb", None)  # W&B's bookkeeping (telemetry, machine details)
@@ -160,6 +162,11 @@ class _Replay:
         if too_big and problem is None:
             limit = f"{MAX_VALUE_BYTES // 2**20} MB"
             problem = f"values over {limit} were left out: {', '.join(too_big[:5])}"
+        if self.too_deep and problem is None:
+            problem = (
+                f"keys nested more than {MAX_DEPTH} levels deep were left out ({limits.DEPTH.how_to_raise}): "
+                + ", ".join(self.too_deep[:3])
+            )
         return RunLog(
             **self.run,
             config=config,
@@ -171,15 +178,18 @@ class _Replay:
         )
 
 
-def _apply_changes(tree: dict[str, Any], changes: Any) -> None:
+def _apply_changes(tree: dict[str, Any], changes: Any, too_deep: list[str]) -> None:
     """A config or summary record: its updates, then its removes, as W&B applies them.
 
-    Each item names its key as `nested_key` (a path) or `key` (top level).
+    Each item names its key as `nested_key` (a path) or `key` (top level). A path deeper than the
+    nesting budget is left out (named in `too_deep`): every later walk of the tree stays shallow.
     """
     for update in changes.update:
         nested = update.nested_key
         if len(nested) == 1:  # the common case, kept cheap: this runs for every logged value
             tree[nested[0]] = update.value_json
+        elif len(nested) > MAX_DEPTH:
+            too_deep.append(".".join(nested[:3]) + "...")
         elif nested:
             _set_path(tree, tuple(nested), update.value_json)
         else:

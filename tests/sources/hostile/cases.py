@@ -289,7 +289,34 @@ def run_log_case(summary_value: bytes) -> Callable[[Path], str]:
     return build
 
 
+def run_log_nested_key_case(depth: int) -> Callable[[Path], str]:
+    """An offline run whose run log sets a summary key nested `depth` levels (W&B's own record class)."""
+
+    def build(base: Path) -> str:
+        from tests.sources.wandb.test_run_log import exit_record, run_record, summary_record
+
+        wandb = base / "wandb"
+        run_folder(wandb, GOOD, {"config.yaml": GOOD_CONFIG, "wandb-summary.json": GOOD_SUMMARY})
+        folder = wandb / f"offline-run-{STAMP}-{BAD}"
+        folder.mkdir(parents=True)
+        path = tuple(f"k{i}" for i in range(depth))
+        records = [
+            run_record(BAD, {"lr": 0.2}),
+            summary_record([("acc", "0.5"), (path, "1")]),
+            exit_record(0),
+        ]
+        (folder / f"run-{BAD}.wandb").write_bytes(frame_records(records))
+        return str(wandb)
+
+    return build
+
+
 RUN_LOG_CASES = [
+    Case(
+        "run-log-key-nested-5000-deep",  # the key is left out with a note; the run's acc loads
+        run_log_nested_key_case(5_000),
+        Partial(runs=(BAD, GOOD), skipped=()),
+    ),
     Case(
         "run-log-value-100k-deep",  # the value is left out with a note; the run's other values load
         run_log_case(nested_json(100_000)),
