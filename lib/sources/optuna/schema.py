@@ -60,6 +60,7 @@ VERSION_INFO = sa.table("version_info", _c("schema_version"), _c("library_versio
 ALEMBIC_VERSION = sa.table("alembic_version", _c("version_num"))
 OPTUNA_TABLES = frozenset({"studies", "trials", "trial_params", "version_info"})  # in every schema
 REQUIRED_TABLES = ("study_directions", "trial_values")  # of the layout of Optuna >= 2.4
+NEW_IN_2_4 = ("study_directions", "trial_intermediate_values")
 
 
 @dataclass(frozen=True)
@@ -89,19 +90,15 @@ def check_schema(connection: Connection, label: str) -> Schema:
     if "study_directions" in tables and "objective" in columns.get("trial_values", set()):
         typed = "value_type" in columns["trial_values"]
         return Schema(tables, typed_values=typed, numbered_trials=trial_numbers, library_version=library)
-    if _is_before_2_4(tables, columns):
+    if _is_before_2_4(connection, tables, columns):
         return Schema(
-            tables,
-            typed_values=False,
-            before_2_4=True,
-            numbered_trials=trial_numbers,
-            library_version=library,
+            tables, typed_values=False, before_2_4=True, numbered_trials=trial_numbers, library_version=library
         )
     missing = [t for t in REQUIRED_TABLES if t not in tables] or ["trial_values.objective"]
     raise SourceError(
-        f"{label!r} holds an incomplete Optuna schema (no {', '.join(missing)}), as an interrupted "
-        "upgrade or an old Optuna can leave it. Upgrade a copy with "
-        "`optuna storage upgrade --storage sqlite:///copy.db` and load the copy."
+        f"{label!r} holds an incomplete Optuna schema (no {', '.join(missing)}): neither an old Optuna's "
+        "layout nor a complete new one, as an interrupted `optuna storage upgrade` can leave it. "
+        "Load a copy of the file from before the upgrade was tried."
     )
 
 
@@ -109,14 +106,24 @@ def _column_names(inspector: Any, table: str) -> set[str]:
     return {str(c["name"]) for c in inspector.get_columns(table)}
 
 
-def _is_before_2_4(tables: frozenset[str], columns: dict[str, set[str]]) -> bool:
-    """The whole pre-2.4 layout is there: `studies.direction`, `trials.value`, `trial_values.step`."""
-    return (
-        "study_directions" not in tables
-        and "direction" in columns["studies"]
+def _is_before_2_4(connection: Connection, tables: frozenset[str], columns: dict[str, set[str]]) -> bool:
+    """The whole pre-2.4 layout is there: `studies.direction`, `trials.value`, `trial_values.step`.
+
+    The tables Optuna 2.4 added may sit beside it, empty: a newer Optuna's `optuna storage upgrade`
+    creates them before the data migration and leaves them so when that migration fails (Optuna 5.0
+    on a 2.3 file: its current `intermediate_value_type NOT NULL` column refuses the copied reports).
+    """
+    old_columns = (
+        "direction" in columns["studies"]
         and "value" in columns["trials"]
         and {"step", "value"} <= columns.get("trial_values", set())
+        and "objective" not in columns.get("trial_values", set())
     )
+    return old_columns and all(_is_empty(connection, t) for t in NEW_IN_2_4 if t in tables)
+
+
+def _is_empty(connection: Connection, table: str) -> bool:
+    return connection.execute(sa.select(sa.literal(1)).select_from(sa.table(table)).limit(1)).first() is None
 
 
 @functools.cache
