@@ -10,6 +10,7 @@ from lib.filters import kept_runs_table
 from lib.safe_text import md, md_sentence
 from lib.ui.context import remember_view, shared_view
 from lib.ui.parallel import sidebar_controls
+from lib.ui.parcoords_component import apply_chart_brush, parcoords_chart
 from lib.views.context import build_context
 from lib.views.display_limits import capped_table
 from lib.views.parallel_chart import parallel_chart
@@ -25,7 +26,7 @@ if not included.metrics or included.runs.empty:
     )
     st.stop()
 
-start = shared_view(included)
+start = apply_chart_brush(shared_view(included))  # a brush or an axis drag on the chart
 sweep, value = ui.valued_sweep(included, start)
 order = ui.importance_order(sweep, start.metric or sweep.default_metric)
 state = sidebar_controls(sweep, start, order)
@@ -38,11 +39,12 @@ context = build_context(ui.loaded_sweep(), sweep, ui.current_choices(), state, v
 st.markdown(f"**{md(context.headline())}** · {view.drawn_text}")
 if value.note:
     st.caption(md_sentence(value.note))
-ui.chart(view.figure, key="parallel.chart", config={"displaylogo": False})
+parcoords_chart(sweep, view)
 st.caption(
-    "One line per run; the best runs are drawn on top. Filters set in the sidebar are drawn on the axes "
-    "(dragging on an axis only highlights, it does not filter the tables below). "
-    "This view is in the address bar: copy the link to share it."
+    "One line per run; the best runs are drawn on top. Drag along an axis to keep only the runs in that "
+    "range (drag again for more ranges, click the axis to clear them); drag an axis by its name to move "
+    "it. The sidebar, the tables below and the other pages follow, and filters set in the sidebar are "
+    "drawn on the axes. This view is in the address bar: copy the link to share it."
 )
 for note in view.notes:
     st.caption(md_sentence(note))

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from lib.figures._common import PLAIN_LINE_COLOUR, UNSELECTED_COLOUR, base_layout
 from lib.figures.parcoords_data import DimensionInfo, Interval, LineColour, ParcoordsInfo
+from lib.values import MISSING_LEVEL
 
 TILT_ABOVE_AXES = 7  # more axes than this get tilted labels and a taller top margin
+BRUSH_STOPS = 100  # unlabelled ticks per axis at most, so a brush snaps to ~1% of the axis
+ZERO_WIDTH = ("\u200b", "\u200c")  # two zero-width characters spell each unlabelled tick's own text
 
 
 def _constraint_value(intervals: list[Interval]) -> list[float] | list[list[float]]:
@@ -76,3 +80,51 @@ def parcoords_figure(info: ParcoordsInfo) -> go.Figure:
         meta={"columns": info.columns},
     )
     return go.Figure(trace, layout=_layout(n_axes, info.colour is not None))
+
+
+# ---------------------------------------------------------------------------------------------
+# Brushing
+
+
+def _is_unlabelled(text: str) -> bool:
+    return not text.strip("".join(ZERO_WIDTH) + "\u200d\u2060")
+
+
+def _zero_width_text(n: int) -> str:
+    """A text no other tick has, that draws as nothing: n + 1 in binary, in zero-width characters."""
+    return "".join(ZERO_WIDTH[int(bit)] for bit in f"{n + 1:b}")
+
+
+def brush_stops(values: np.ndarray, missing_at: float | None, n: int = BRUSH_STOPS) -> list[float]:
+    """Where a brush on this axis may end: the distinct values when there are at most `n` of them
+    (a brush then covers whole values), else `n` evenly spaced stops over the values' span. The
+    "(missing)" tick is left out (it has its own tick)."""
+    present = np.unique(np.asarray(values, dtype=float))
+    present = present[np.isfinite(present) & (present != missing_at)]
+    if present.size <= n:
+        return [float(v) for v in present]
+    return [float(v) for v in np.linspace(present[0], present[-1], n)]
+
+
+def _brushable_dimension(dimension: Any) -> None:
+    ticks = dict(zip(dimension.tickvals, dimension.ticktext, strict=True))
+    labelled = {float(v): t for v, t in ticks.items() if not _is_unlabelled(t)}
+    missing_at = next((v for v, t in labelled.items() if t == MISSING_LEVEL), None)
+    tickvals = sorted({*(float(v) for v in ticks), *brush_stops(dimension.values, missing_at)})
+    unlabelled = (_zero_width_text(i) for i in range(len(tickvals)))
+    dimension.tickvals = tickvals
+    dimension.ticktext = [labelled[v] if v in labelled else next(unlabelled) for v in tickvals]
+
+
+def brushable(figure: go.Figure) -> go.Figure:
+    """`figure` (changed in place, returned) with unlabelled ticks spread along each axis.
+
+    Plotly treats an axis with `tickvals` as ordinal and snaps the ends of a brushed range to its
+    ticks (a quarter of the way to the next one): with only the labelled ticks, a brush jumps to
+    the nearest labels. Stops at the runs' own values (or every ~1% of the axis) make a brush keep
+    the runs it was drawn over; their texts are zero-width, and the chart hides their tick marks.
+    """
+    for trace in figure.data:
+        for dimension in trace.dimensions:
+            _brushable_dimension(dimension)
+    return figure

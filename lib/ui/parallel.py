@@ -25,10 +25,11 @@ from lib.views.parallel_controls import (
     levels_threshold,
     log_axes,
     numeric_axes,
-    range_threshold,
     scales_from_log_choice,
     slider_steps,
+    slider_threshold,
     step_label,
+    steps_with_bounds,
     threshold_for,
 )
 from lib.views.parallel_state import RUN_ORDER, ViewState, with_metric
@@ -123,17 +124,19 @@ def _best_percent(start: ViewState, metric: str) -> float | None:
 
 
 def _range_slider(sweep: Sweep, column: str, start: ViewState, *, include_missing: bool) -> Threshold | None:
-    steps = slider_steps(sweep, column, log=column in log_axes(sweep, [column], start.scales))
+    earlier = threshold_for(start, column)
+    log = column in log_axes(sweep, [column], start.scales)
+    steps = steps_with_bounds(slider_steps(sweep, column, log=log), earlier)
     if len(steps) < 2:
-        return None
+        return earlier  # nothing to slide over: a filter set on the chart stays as it is
     picked = st.select_slider(
         md(column),
         options=steps,
-        value=initial_range(threshold_for(start, column), steps),
+        value=initial_range(earlier, steps),
         format_func=step_label,
         key=_key(f"f.{column}"),
     )
-    return range_threshold(column, picked, steps, include_missing)
+    return slider_threshold(column, picked, steps, earlier, include_missing)
 
 
 def _metric_thresholds(sweep: Sweep, start: ViewState, metric: str) -> list[Threshold]:

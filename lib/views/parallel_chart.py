@@ -140,6 +140,7 @@ def parcoords_spec(
 class ParcoordsView:
     """The chart's data and figure, and what the page says about it."""
 
+    spec: ParcoordsSpec
     info: ParcoordsInfo
     figure: go.Figure
     axes: list[str]
@@ -188,6 +189,7 @@ def parallel_chart(
     spec, notes = parcoords_spec(sweep, state, importance_order=importance_order)
     info = parcoords_info(sweep, spec, max_lines=max_lines)
     return ParcoordsView(
+        spec=spec,
         info=info,
         figure=parcoords_figure(info),
         axes=info.columns,

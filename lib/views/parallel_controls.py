@@ -57,6 +57,33 @@ def levels_threshold(column: str, picked: Sequence[str], levels: Sequence[str]) 
     return Threshold(column, levels=tuple(picked))
 
 
+def steps_with_bounds(steps: Sequence[float], threshold: Threshold | None) -> list[float]:
+    """`steps` with the outer bounds of `threshold` added where they fall inside them, so a slider
+    can show a range set elsewhere (a brush on the chart, a link) exactly."""
+    if threshold is None or not threshold.ranges or len(steps) < 2:
+        return list(steps)
+    low = min(r[0] for r in threshold.ranges)
+    high = max(r[1] for r in threshold.ranges)
+    inside = [v for v in (low, high) if steps[0] < v < steps[-1]]
+    return sorted({*steps, *inside})
+
+
+def slider_threshold(
+    column: str,
+    picked: tuple[float, float],
+    steps: Sequence[float],
+    earlier: Threshold | None,
+    include_missing: bool,
+) -> Threshold | None:
+    """The filter a range slider stands for. Left where it started, the filter it started from
+    stays as it was (several brushed ranges, its choice about missing values); moved, it is the
+    picked range, letting missing values through as the earlier filter did (else `include_missing`)."""
+    if earlier is not None and tuple(picked) == initial_range(earlier, steps):
+        return earlier
+    keep_missing = earlier.include_missing if earlier is not None else include_missing
+    return range_threshold(column, picked, steps, keep_missing)
+
+
 def initial_range(threshold: Threshold | None, steps: Sequence[float]) -> tuple[float, float]:
     """Where a range slider starts: the threshold's outer range snapped to the stops, else all."""
     if threshold is None or not threshold.ranges:

@@ -17,10 +17,14 @@ def open_parallel(app: AppTest) -> AppTest:
     return app.run()
 
 
+PARCOORDS_COMPONENT = "sweepscope.parcoords"
+
+
 def figure(app: AppTest) -> dict:
-    charts = app.get("plotly_chart")
+    """The figure the parallel-coordinates component was sent to draw."""
+    charts = [c for c in app.get("bidi_component") if c.proto.component_name == PARCOORDS_COMPONENT]
     assert len(charts) == 1
-    return json.loads(charts[0].proto.spec)
+    return json.loads(charts[0].proto.json)["figure"]
 
 
 def dimensions(app: AppTest) -> dict[str, dict]:

@@ -4,13 +4,12 @@ ranked on its finished trials."""
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import yaml
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import assert_drawn, open_page, page_text
+from tests.app.test_parallel_page import figure as parallel_figure
 
 ANALYSIS_PAGES = ["home", "importance", "response", "history", "next_sweep"]
 OPTUNA_DB = "tests/fixtures/real/optuna/adlane98__koleo-study__optuna_study.db"
@@ -29,13 +28,11 @@ def visit(app: AppTest, page: str) -> AppTest:
 
 
 def parallel_dimensions(app: AppTest) -> list[str]:
-    (chart,) = app.get("plotly_chart")
-    return list(json.loads(chart.proto.spec)["data"][0]["meta"]["columns"])
+    return list(parallel_figure(app)["data"][0]["meta"]["columns"])
 
 
 def colour_title(app: AppTest) -> str:
-    (chart,) = app.get("plotly_chart")
-    return str(json.loads(chart.proto.spec)["data"][0]["line"]["colorbar"]["title"]["text"])
+    return str(parallel_figure(app)["data"][0]["line"]["colorbar"]["title"]["text"])
 
 
 def sidebar_slider(app: AppTest, label_start: str):

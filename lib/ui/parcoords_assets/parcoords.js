@@ -1,0 +1,123 @@
+// Sweepscope's parallel coordinates: draws the figure Python sends with the page's plotly.js and
+// reports what the user does on it (brushed ranges, dragged axis order) back as component state.
+//
+// `data` is {figure: {data, layout}, revision, config}. The figure's trace names its columns in
+// `meta.columns`, in drawn order. Plotly reorders `gd.data[0].dimensions` in place when an axis is
+// dragged and writes `constraintrange` onto those same objects when a range is brushed, so each
+// dimension object is mapped to its column once, when the figure is drawn.
+
+const PLOTLY_WAIT_MS = 60000;
+const INVISIBLE_TICK = /^[\u200b\u200c\u200d\u2060]+$/;
+
+function whenPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => {
+      if (window.Plotly) resolve(window.Plotly);
+      else if (Date.now() - started > PLOTLY_WAIT_MS) reject(new Error("plotly.js did not load"));
+      else setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
+// Plotly writes one range as [lo, hi] and several as [[lo, hi], ...]; null when there is none.
+function asPairs(constraint) {
+  if (!Array.isArray(constraint) || constraint.length === 0) return null;
+  const list = Array.isArray(constraint[0]) ? constraint : [constraint];
+  return list.map((pair) => [Number(pair[0]), Number(pair[1])]);
+}
+
+function sameRanges(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+// Ticks that only exist so a brush snaps finely (or a filter keeps its exact bounds) have
+// zero-width text: hide their tick marks too, so only labelled ticks show.
+function hideUnlabelledTicks(div) {
+  for (const tick of div.querySelectorAll(".parcoords .axis .tick")) {
+    const text = tick.querySelector("text");
+    const line = tick.querySelector("line");
+    if (text && line && INVISIBLE_TICK.test(text.textContent || "")) line.style.display = "none";
+  }
+}
+
+function currentState(chart) {
+  const dimensions = chart.div.data[0].dimensions;
+  const ranges = {};
+  for (const dimension of dimensions) {
+    const index = chart.drawnDimensions.indexOf(dimension);
+    if (index < 0) continue;
+    const column = chart.columns[index];
+    const now = asPairs(dimension.constraintrange);
+    if (!sameRanges(now, chart.drawnRanges[index])) ranges[column] = now;
+  }
+  const order = dimensions.map((d) => chart.columns[chart.drawnDimensions.indexOf(d)]);
+  return { ranges, order };
+}
+
+function report(chart) {
+  const { ranges, order } = currentState(chart);
+  chart.sequence += 1;
+  chart.setStateValue("brush", {
+    id: `${chart.revision}:${chart.sequence}:${Date.now()}`,
+    revision: chart.revision,
+    ranges,
+    order,
+  });
+}
+
+async function draw(chart, data) {
+  const Plotly = await whenPlotly();
+  const figure = data.figure;
+  await Plotly.react(chart.div, figure.data, figure.layout, data.config);
+  const trace = chart.div.data[0];
+  chart.revision = data.revision;
+  chart.columns = (trace.meta && trace.meta.columns) || [];
+  chart.drawnDimensions = trace.dimensions.slice();
+  chart.drawnRanges = trace.dimensions.map((d) => asPairs(d.constraintrange));
+  hideUnlabelledTicks(chart.div);
+  if (!chart.listening) {
+    chart.div.on("plotly_restyle", () => report(chart));
+    chart.div.on("plotly_afterplot", () => hideUnlabelledTicks(chart.div));
+    chart.listening = true;
+  }
+  chart.div.dataset.revision = data.revision;
+}
+
+// Draws run one at a time, and only the newest figure asked for is drawn.
+function requestDraw(root, chart, data) {
+  chart.wanted = data;
+  chart.drawing = chart.drawing.then(async () => {
+    const wanted = chart.wanted;
+    if (wanted.revision === chart.revision) return;
+    try {
+      await draw(chart, wanted);
+    } catch (error) {
+      root.dataset.error = String(error && error.message);
+      chart.div.textContent = "The chart could not be drawn. Reload the page to try again.";
+    }
+  });
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  let root = parentElement.querySelector(".sweepscope-parcoords");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "sweepscope-parcoords";
+    root.dataset.testid = "sweepscopeParcoords";
+    const div = document.createElement("div");
+    div.className = "sweepscope-parcoords-graph";
+    root.appendChild(div);
+    parentElement.appendChild(root);
+    root.sweepscopeChart = { div, sequence: 0, listening: false, revision: null, drawing: Promise.resolve() };
+  }
+  const chart = root.sweepscopeChart;
+  chart.setStateValue = setStateValue; // the newest mount's callback reports
+  requestDraw(root, chart, data);
+  return () => {
+    if (window.Plotly) window.Plotly.purge(chart.div);
+  };
+}
