@@ -153,6 +153,11 @@ def _stat_error_reason(error: OSError, what: str) -> str | None:
     return None
 
 
+def unreadable_entry_reason(error: OSError, what: str) -> str:
+    """Why a folder entry could not even be looked at (a link loop, no permission), in words."""
+    return _stat_error_reason(error, what) or f"{what} cannot be read: {error.strerror or error}"
+
+
 @contextmanager
 def open_regular(path: Path, what: str) -> Iterator[BinaryIO]:
     """`path` opened for reading, only if it is a regular file; `NotARegularFile` otherwise.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lib.sources.reading import LINK_OUTSIDE, UNGUARDED, Reading
+from lib.sources.reading import LINK_OUTSIDE, UNGUARDED, Reading, unreadable_entry_reason
 
 RUN_FOLDER = re.compile(r"(?P<offline>offline-)?run-(?P<stamp>\d{8}_\d{6})-(?P<id>[^/\\]+)")
 SWEEP_FOLDER = re.compile(r"sweep-(?P<id>[^/\\]+)")
@@ -102,7 +102,13 @@ def _scan(wandb_dir: Path, reading: Reading = UNGUARDED, *, with_runs: bool = Tr
     except OSError:
         return found
     for entry in entries:
-        if not entry.is_dir():
+        try:
+            is_dir = entry.is_dir()
+        except OSError as error:  # a link loop: list it, never lose the folder over it
+            if RUN_FOLDER.fullmatch(entry.name) or SWEEP_FOLDER.fullmatch(entry.name):
+                found.refused.append((entry.name, unreadable_entry_reason(error, "the folder")))
+            continue
+        if not is_dir:
             continue
         run = RUN_FOLDER.fullmatch(entry.name)
         sweep = SWEEP_FOLDER.fullmatch(entry.name)

@@ -612,7 +612,21 @@ def spec_fifo(base: Path) -> str:
     return str(base / "runs.csv")
 
 
+def run_folder_link_loop(base: Path) -> str:
+    """A run folder that is a symbolic link to itself, beside the good run."""
+    wandb = base / "wandb"
+    run_folder(wandb, GOOD, {"config.yaml": GOOD_CONFIG, "wandb-summary.json": GOOD_SUMMARY})
+    loop = wandb / f"run-{STAMP}-{BAD}"
+    loop.symlink_to(loop.name)
+    return str(wandb)
+
+
 FIFO_CASES = [
+    Case(
+        "run-folder-is-a-link-loop",
+        run_folder_link_loop,
+        Partial(runs=(GOOD,), skipped=((f"run-{STAMP}-{BAD}", "leads back to itself (a loop)"),)),
+    ),
     Case(
         "run-log-is-a-fifo",
         run_log_fifo,
