@@ -126,6 +126,9 @@ def _refuse_outside(request: Request) -> Sweep | None:
 def _read_existing_path(request: Request) -> Sweep | None:
     path = request.path
     if not _exists(path):
+        loop = regular_file_refusal(path, repr(path.name)) if path.is_symlink() else None
+        if loop is not None:  # a link to itself: say so, not "no such file"
+            raise NotARegularFile(loop)
         return None
     if path.is_dir():
         from lib.sources.wandb.local import load_wandb_folder
@@ -209,9 +212,9 @@ def _read_optuna_file(path: Path, allowed_roots: Sequence[Path] | None) -> Sweep
 def _read_zip_file(path: Path, allowed_roots: Sequence[Path] | None) -> Sweep | None:
     if path.suffix.lower() != ".zip":
         return None
-    from lib.sources.archive import load_wandb_zip
+    from lib.sources.archive import load_wandb_zip_path
 
-    return load_wandb_zip(path.read_bytes(), name=path.name)
+    return load_wandb_zip_path(path)  # refused from its size before it is read into memory
 
 
 def _read_run_log_file(path: Path, allowed_roots: Sequence[Path] | None) -> Sweep | None:

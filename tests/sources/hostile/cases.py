@@ -621,7 +621,17 @@ def run_folder_link_loop(base: Path) -> str:
     return str(wandb)
 
 
+def spec_link_loop(base: Path) -> str:
+    (base / "runs.csv").symlink_to("runs.csv")
+    return str(base / "runs.csv")
+
+
 FIFO_CASES = [
+    Case(
+        "typed-path-is-a-link-loop",
+        spec_link_loop,
+        Refused(("'runs.csv' is a symbolic link that leads back",)),
+    ),
     Case(
         "run-folder-is-a-link-loop",
         run_folder_link_loop,
