@@ -83,7 +83,9 @@ async function draw(chart, data) {
     chart.div.on("plotly_afterplot", () => hideUnlabelledTicks(chart.div));
     chart.listening = true;
   }
+  chart.draws += 1;
   chart.div.dataset.revision = data.revision;
+  chart.div.dataset.draws = String(chart.draws); // read by the browser tests and the benchmark
 }
 
 // Draws run one at a time, and only the newest figure asked for is drawn.
@@ -112,7 +114,14 @@ export default function (component) {
     div.className = "sweepscope-parcoords-graph";
     root.appendChild(div);
     parentElement.appendChild(root);
-    root.sweepscopeChart = { div, sequence: 0, listening: false, revision: null, drawing: Promise.resolve() };
+    root.sweepscopeChart = {
+      div,
+      sequence: 0,
+      draws: 0,
+      listening: false,
+      revision: null,
+      drawing: Promise.resolve(),
+    };
   }
   const chart = root.sweepscopeChart;
   chart.setStateValue = setStateValue; // the newest mount's callback reports
