@@ -22,7 +22,7 @@ def test_a_link_with_a_view_draws_that_chart(app_url: str, page: Page) -> None:
     page.goto(f"{app_url}/parallel?{query}")
     wait_for_idle(page)
     expect(page.get_by_role("heading", name="Parallel coordinates")).to_be_visible()
-    chart = page.locator('[data-testid="stPlotlyChart"]')
+    chart = page.locator(".sweepscope-parcoords")  # the chart component (issue 14), not st.plotly_chart
     expect(chart.locator("svg .parcoords").first).to_be_attached(timeout=30_000)
     labels = chart.locator("text.axis-title")
     expect(labels).to_have_count(3)
