@@ -3,6 +3,7 @@ callable then), from the analyses the pages cached, so it carries the numbers Ho
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -83,3 +84,25 @@ def test_an_uploaded_sweep_gets_a_brief_without_a_link(
     assert not [a for tag, a in page.elements if tag == "a" and not (a.get("href") or "").startswith("#")]
     assert any("uploaded, so no link can reopen it" in p for p in page.text_of("p"))
     assert SCRIPT in page.text_of("td")
+
+
+def test_a_filtered_view_is_the_brief_s_context_chart_and_link(
+    app: AppTest, deferred: dict[str, Callable[[], object]]
+) -> None:
+    app.query_params["src"] = "demo"
+    app.query_params["q"] = "25"  # a shared link keeping the best 25%
+    app.run()
+    headline = next(m.value for m in app.markdown if "best 25% by" in m.value)
+    page = Page(str(deferred[FILE]()))
+    assert plain(headline) in page.text_of("p")
+    counts = re.search(r"(\d+) of \d+ runs", plain(headline))
+    assert counts is not None
+    kept = int(counts.group(1))
+    assert any(p.startswith(f"Runs: {kept} of ") and f"use {kept} runs" in p for p in page.text_of("p"))
+    parcoords = json.loads(next(body for attrs, body in page.scripts if attrs.get("type")))["data"][0]
+    ranges = [d["constraintrange"] for d in parcoords["dimensions"] if "constraintrange" in d]
+    assert len(ranges) == 1  # the best 25% drawn on the metric's axis
+    links = [
+        a.get("href") for tag, a in page.elements if tag == "a" and not (a.get("href") or "").startswith("#")
+    ]
+    assert links == ["?src=demo&q=25.0"]
