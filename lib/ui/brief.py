@@ -8,7 +8,7 @@ session, from the pages' own cached analyses, so it shows the numbers the pages 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -164,17 +164,21 @@ def _optional(compute: Callable[[], T]) -> T | None:
 
 
 def live_view_link() -> tuple[str | None, str]:
-    """The address of this view in the app (what the address bar holds, from the app's base URL),
-    and a note for the reader; no link when the sweep cannot be reopened from one."""
-    query = st.query_params.to_dict()
-    reference = loaded_reference()
+    """The address of this view in the app and a note for the reader (see `link_for`)."""
+    return link_for(st.query_params.to_dict(), loaded_reference(), st.context.url)
+
+
+def link_for(query: Mapping[str, str], reference: str | None, app_url: str | None) -> tuple[str | None, str]:
+    """The address bar's link (`write_link` put the loaded sweep's reference and the view in it)
+    on the parallel-coordinates page of the app at `app_url`, relative when that is unknown; no link
+    when the URL's sweep is not the loaded one or cannot be reopened from a link."""
     src = query.get(SOURCE_PARAM)
     if not src or src != reference or not parse_reference(src).reopenable:
         return None, _why_no_link(reference)
-    base = app_base_url(st.context.url)
+    base = app_base_url(app_url)
     address = f"{base}/{LIVE_PAGE}?" if base else "?"
     note = "It opens this view in Sweepscope" + ("." if base else " when opened from the app's address.")
-    return address + urlencode(query, quote_via=quote), note
+    return address + urlencode(dict(query), quote_via=quote), note
 
 
 def app_base_url(url: str | None, page: str = HOME_PATH) -> str | None:
