@@ -159,10 +159,12 @@ def _step_widgets(sweep: Sweep, view: ViewState, key: str) -> None:
     step_key = step_key_of(sweep, view)
     if len(keys) > 1:
         st.session_state[f"{key}.step_key"] = step_key
-        st.selectbox("Step axis", keys, key=f"{key}.step_key", on_change=_set_value, args=(key,))
+        st.selectbox(
+            "Step axis", keys, key=f"{key}.step_key", on_change=_set_value, args=(key,), format_func=md
+        )
     st.session_state[f"{key}.step"] = view.value.step
     st.number_input(
-        f"At {step_name(step_key)}",
+        f"At {md(step_name(step_key))}",
         value=None,
         placeholder="the step half the runs reached",
         key=f"{key}.step",
@@ -178,7 +180,7 @@ def _value_help(sweep: Sweep, metric: str | None) -> str:
         "Which value of the metric stands for each run, on every page: the run's summary (what W&B "
         "shows), its best over training, its value at a step, or the mean of its last k values."
     )
-    return f"{base} {why}" if why else base
+    return f"{base} {md_sentence(why)}" if why else base  # names in it are the sweep's: escaped
 
 
 def context_header(*, page: str, kept_by_default: bool = True, all_runs_why: str = "") -> PageRuns:
