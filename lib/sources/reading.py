@@ -71,14 +71,20 @@ class Reading:
         return f"{shown} is {LINK_OUTSIDE}"
 
     def folder_refusal(self, folder: Path, below: Iterable[Path]) -> str | None:
-        """Why `folder` is not read: it, or a file below it that a reader would open, leads outside."""
+        """Why `folder` is not read: it, or a file below it that a reader would open, leads outside.
+
+        Below a folder inside the roots only a link can lead out, so each path's parts are looked at
+        with one `lstat` each (shared between paths, none past a part that is missing), and only a
+        path with a link on the way is resolved.
+        """
         if self.roots is None:
             return None
         if not self.allows(folder):
             return f"the folder is {LINK_OUTSIDE}"
-        links: dict[Path, bool] = {}
+        base = os.fspath(folder)
+        kinds: dict[str, int | None] = {}  # lstat mode per part, None when missing
         for path in below:
-            if any(_is_link(part, links) for part in _parts_below(folder, path)) and not self.allows(path):
+            if _link_on_the_way(base, os.fspath(path), kinds) and not self.allows(path):
                 return self.outside_reason(path, base=folder)
         return None
 
@@ -91,22 +97,25 @@ class Reading:
 UNGUARDED = Reading()
 
 
-def _parts_below(folder: Path, path: Path) -> list[Path]:
-    """`folder/a`, `folder/a/b`, ... up to `path`: what a link could hide in."""
-    parts = [path]
-    while parts[-1].parent != folder and parts[-1].parent != parts[-1]:
-        parts.append(parts[-1].parent)
-    return parts[::-1]
-
-
-def _is_link(path: Path, known: dict[Path, bool]) -> bool:
-    """Below a folder that is inside the roots, only a link can lead out (checked once per path)."""
-    if path not in known:
-        try:
-            known[path] = stat.S_ISLNK(os.lstat(path).st_mode)
-        except OSError:  # missing: nothing to read there
-            known[path] = False
-    return known[path]
+def _link_on_the_way(base: str, path: str, kinds: dict[str, int | None]) -> bool:
+    """Whether a part of `path` below `base` is a link (parts looked up once in `kinds`)."""
+    prefix = base.rstrip(os.sep) + os.sep
+    if not path.startswith(prefix) or os.pardir in path[len(prefix) :].split(os.sep):
+        return True  # not plainly below the folder: let `allows` decide
+    part = base
+    for name in path[len(prefix) :].split(os.sep):
+        part = os.path.join(part, name)
+        if part not in kinds:
+            try:
+                kinds[part] = os.lstat(part).st_mode
+            except OSError:  # missing: nothing to read there, nor below it
+                kinds[part] = None
+        mode = kinds[part]
+        if mode is None:
+            return False
+        if stat.S_ISLNK(mode):
+            return True
+    return False
 
 
 def _real(path: Path) -> Path:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lib.sources import limits
 from lib.sources.reading import LINK_OUTSIDE, UNGUARDED, Reading, unreadable_entry_reason
 
 RUN_FOLDER = re.compile(r"(?P<offline>offline-)?run-(?P<stamp>\d{8}_\d{6})-(?P<id>[^/\\]+)")
@@ -122,7 +123,21 @@ def _scan(wandb_dir: Path, reading: Reading = UNGUARDED, *, with_runs: bool = Tr
             latest_copy = Path(entry.path)  # a real copy of one run (committed to git): count it once
     if latest_copy is not None:
         _add_latest_copy(found, latest_copy)
+    _within_budget(found)
     return found
+
+
+def _within_budget(found: FoundRuns) -> None:
+    """Keep the newest run folders up to the budget (names start with their time); say how many
+    older ones were left and which limit to raise."""
+    budget = limits.RUN_FOLDERS.value()
+    extra = len(found.folders) - budget
+    if extra <= 0:
+        return
+    oldest = found.folders[extra - 1].path.name
+    found.folders = found.folders[extra:]
+    reason = f"over the budget of {budget:,} {limits.RUN_FOLDERS.what} ({limits.RUN_FOLDERS.how_to_raise})"
+    found.refused.append((f"the {extra:,} oldest run folders (up to {oldest})", reason))
 
 
 def _add_latest_copy(found: FoundRuns, latest: Path) -> None:

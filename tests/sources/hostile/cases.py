@@ -672,6 +672,12 @@ def long_table(n_rows: int) -> Callable[[Path], str]:
 
 BUDGET_CASES = [
     Case(
+        "run-folders-over-the-budget",  # the newest are read (the good run), the oldest listed
+        many_empty_run_folders(2_000),
+        Partial(runs=(GOOD,), skipped=(("the 1,001 oldest run folders", "SWEEPSCOPE_MAX_RUN_FOLDERS"),)),
+        env={"SWEEPSCOPE_MAX_RUN_FOLDERS": "1000"},
+    ),
+    Case(
         "csv-of-100000-columns",
         wide_table(100_000),
         Refused(("100,000 columns", "SWEEPSCOPE_MAX_TABLE_COLUMNS")),
