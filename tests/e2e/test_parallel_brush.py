@@ -20,11 +20,6 @@ AXES = ["optimizer", "learning_rate", "val_loss", "val_accuracy"]
 GRAPH = ".sweepscope-parcoords-graph"
 BRUSH_AREAS = """() => [...document.querySelectorAll('.sweepscope-parcoords .axis-brush rect.background')]
     .map(r => { const b = r.getBoundingClientRect(); return [b.x, b.y, b.width, b.height]; })"""
-DRAWN_ORDER = f"""() => {{
-    const div = document.querySelector('{GRAPH}');
-    return div.data[0].dimensions.map(d => div.data[0].meta.columns[div._fullData[0].dimensions
-        .findIndex(f => f.label === d.label)] ?? d.label);
-}}"""
 
 
 def open_chart(page: Page, app_url: str) -> None:

@@ -114,7 +114,17 @@ export default function (component) {
     div.className = "sweepscope-parcoords-graph";
     root.appendChild(div);
     parentElement.appendChild(root);
+    // The page's width changes without a window resize when the sidebar opens or closes.
+    let width = 0;
+    const resized = new ResizeObserver((entries) => {
+      const now = Math.round(entries[entries.length - 1].contentRect.width);
+      if (now === width) return; // its height follows the chart: only a new width needs a relayout
+      width = now;
+      if (window.Plotly && root.sweepscopeChart.revision) window.Plotly.Plots.resize(div);
+    });
+    resized.observe(root);
     root.sweepscopeChart = {
+      resized,
       div,
       sequence: 0,
       draws: 0,
@@ -127,6 +137,7 @@ export default function (component) {
   chart.setStateValue = setStateValue; // the newest mount's callback reports
   requestDraw(root, chart, data);
   return () => {
+    chart.resized.disconnect();
     if (window.Plotly) window.Plotly.purge(chart.div);
   };
 }
