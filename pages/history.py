@@ -11,7 +11,8 @@ from lib.safe_text import md_sentence
 
 ui.page_frame()
 sweep = ui.current_sweep()
-st.title("How the search explored")
+st.title("Search history")
+st.caption("How the search explored: did it converge, and where did each sweep look?")
 ui.needs_metric_and_params(sweep)
 
 runs = ui.context_header(

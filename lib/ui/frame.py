@@ -35,7 +35,7 @@ def _page(file: str, title: str, icon: str, *, default: bool = False) -> Streaml
 def navigation() -> dict[str, list[StreamlitPage]]:
     """The app's pages, in the sidebar's sections."""
     return {
-        "": [_page("home", "Home", "home", default=True), _page("load", "Load", "upload_file")],
+        "": [_page("home", "Home", "home", default=True), _page("load", "Load a sweep", "upload_file")],
         "Understand": [
             _page("parallel", "Parallel coordinates", "stacked_line_chart"),
             _page("importance", "Parameter importance", "bar_chart"),

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.e2e
 
 PAGES = {
     "response": "Shape of the response",
-    "history": "How the search explored",
+    "history": "Search history",
+    "curves": "Learning curves",
     "next_sweep": "Next sweep",
     "importance": "Parameter importance",
     "parallel": "Parallel coordinates",
@@ -21,10 +22,14 @@ PAGES = {
 
 
 def test_every_page_opens_by_its_address(app_url: str, page: Page) -> None:
+    """Each page's title is its name in the navigation, so a click lands where it says."""
     for path, title in PAGES.items():  # the first one is a deep link on a fresh server
         page.goto(f"{app_url}/{path}")
         wait_for_idle(page)
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+        if path != "home":
+            nav = page.locator('[data-testid="stSidebarNav"]')
+            expect(nav.get_by_role("link", name=title, exact=True)).to_be_visible()
         main = page.locator('[data-testid="stMain"]')
         expect(main.get_by_text("Something went wrong")).to_have_count(0)
         expect(page.locator('[data-testid="stException"]')).to_have_count(0)

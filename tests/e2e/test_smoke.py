@@ -21,7 +21,7 @@ def test_home_page_shows_the_demo_sweep(app_url: str, page: Page) -> None:
     expect(page.locator('[data-testid="stMetric"]').first).to_be_visible()
     nav = page.locator('[data-testid="stSidebarNav"]')
     expect(nav.get_by_role("link", name="Home")).to_be_visible()
-    expect(nav.get_by_role("link", name="Load")).to_be_visible()
+    expect(nav.get_by_role("link", name="Load a sweep")).to_be_visible()
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
