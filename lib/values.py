@@ -164,3 +164,8 @@ def exponent_form(value: float, digits: int) -> str:
 
 def strip_zeros(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 run`, `2 runs`, `1,204 runs`: a count with its noun agreeing."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

@@ -106,3 +106,10 @@ def test_pooled_levels_leave_few_levels_alone() -> None:
 def test_natural_order_sorts_numbers_by_value_and_text_alphabetically() -> None:
     assert natural_order(["128", "16", "2.5"]) == ["2.5", "16", "128"]
     assert natural_order(["b", "A", "a", "16"]) == ["16", "A", "a", "b"]
+
+
+def test_a_count_agrees_with_its_noun() -> None:
+    from lib.values import counted
+
+    assert [counted(n, "run") for n in (0, 1, 2, 1204)] == ["0 runs", "1 run", "2 runs", "1,204 runs"]
+    assert counted(1, "study", "studies") == "1 study" and counted(3, "study", "studies") == "3 studies"

@@ -17,7 +17,7 @@ import pandas as pd
 
 from lib.columns import Direction, Kind
 from lib.sweep import RUN_CREATED, RUN_NAME, RUN_STATE, RUN_SWEEP, Sweep
-from lib.values import compact_number, level_labels, reads_as_numbers, real_numbers
+from lib.values import compact_number, counted, level_labels, reads_as_numbers, real_numbers
 
 NO_SWEEP = "no sweep"
 HISTORY_COLUMNS = [
@@ -128,7 +128,9 @@ def convergence_summary(history: pd.DataFrame, metric: str, direction: Direction
     n = len(history)
     valued = history["value"].notna()
     if not valued.any():
-        return f"None of the {n} runs has a value for {metric}."
+        if n == 1:
+            return f"The one run has no value for {metric}."
+        return f"None of the {counted(n, 'run')} has a value for {metric}."
     best = float(history["best_so_far"].iloc[-1])
     setter = history[history["improved"]].iloc[-1]
     several_sweeps = history["sweep"].nunique() > 1
@@ -140,9 +142,9 @@ def convergence_summary(history: pd.DataFrame, metric: str, direction: Direction
         gain = best - before if direction is Direction.MAXIMIZE else before - best
         if gain > 0:
             relative = f" ({gain / abs(before):.1%})" if before != 0 else ""
-            text += f" The last {tail} runs improved it by {_number(gain)}{relative}."
+            text += f" The last {counted(tail, 'run')} improved it by {_number(gain)}{relative}."
         else:
-            text += f" The last {tail} runs did not improve it."
+            text += f" The last {counted(tail, 'run')} did not improve it."
     missing = int((~valued).sum())
     if missing:
         runs_are = "runs without it are" if missing > 1 else "run without it is"

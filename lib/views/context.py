@@ -21,7 +21,7 @@ from lib.histories import MetricValue, ValueChoice
 from lib.roles import ranked_metrics
 from lib.selection import Choices
 from lib.sweep import RUN_STATE, Sweep
-from lib.values import compact_number, reads_as_numbers
+from lib.values import compact_number, counted, reads_as_numbers
 from lib.views.parallel_state import ViewState
 
 MAX_LEVELS_NAMED = 3
@@ -72,7 +72,7 @@ class Context:
         metric = f"{self.metric}, {self.direction.value}" if self.metric and self.direction else "no metric"
         if self.metric and not self.value.is_summary:
             metric = f"{self.value.text}, {self.direction.value if self.direction else ''}".rstrip(", ")
-        runs = f"{self.n_kept:,} of {self.n_loaded:,} runs"
+        runs = f"{self.n_kept:,} of {counted(self.n_loaded, 'run')}"
         return f"{metric} · {runs}" + (f": {', '.join(self.filters)}" if self.filters else "")
 
 
