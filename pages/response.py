@@ -51,4 +51,24 @@ else:
     figure = interaction_figure(shape.interaction, metric, direction, sweep.runs)
     ui.chart(figure, key="response.interaction")
     with st.expander("Every pair, strongest first"):
-        st.dataframe(capped_table(shape.interactions).frame, hide_index=True, width="stretch")
+        st.dataframe(
+            capped_table(shape.interactions).frame,
+            hide_index=True,
+            width="stretch",
+            column_order=["first", "second", "h_squared", "strength", "joint"],  # `ranked` is internal
+            column_config={
+                "first": "parameter",
+                "second": "with",
+                "h_squared": st.column_config.ProgressColumn(
+                    "interaction share (H²)", format="percent", min_value=0.0, max_value=1.0,
+                    help="How much of the pair's joint effect is interaction, not the sum of the two alone.",
+                ),
+                "strength": st.column_config.NumberColumn(
+                    f"interaction size ({metric})", format="%.3g",
+                    help="RMS of the part of the pair's effect neither parameter has alone, in metric units.",
+                ),
+                "joint": st.column_config.NumberColumn(
+                    f"joint effect ({metric})", format="%.3g", help="RMS of the pair's 2-D effect (metric units).",
+                ),
+            },
+        )  # fmt: skip
