@@ -68,7 +68,7 @@ else:
                     help="RMS of the part of the pair's effect neither parameter has alone, in metric units.",
                 ),
                 "joint": st.column_config.NumberColumn(
-                    f"joint effect ({metric})", format="%.3g", help="RMS of the pair's 2-D effect (metric units).",
+                    f"joint effect ({metric})", format="%.3g", help="RMS of the pair's 2-D effect.",
                 ),
             },
         )  # fmt: skip
