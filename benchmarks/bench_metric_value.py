@@ -86,6 +86,46 @@ def main() -> None:
     figure, draw = best_of(lambda: learning_curves_figure(drawn), 3)
     size = len(figure.to_json())
     print(f"  {'learning_curves_figure':<24} {draw * 1000:11.1f} ms   ({size / 1e6:.1f} MB of JSON)")
+    context_change(history, run_ids)
+
+
+def context_change(history: MetricHistory, run_ids: list[str]) -> None:
+    """Server time of a chooser change outside the analyses it feeds: the chosen values, their gaps,
+    the sweep whose metric column holds them, and the shared context (filters, kept runs) on it."""
+    from lib.analysis.metric_value import value_gaps
+    from lib.filters import Threshold
+    from lib.selection import default_choices
+    from lib.sweep import RunRecord, sweep_from_records
+    from lib.views.context import build_context, value_in_use, with_metric_values
+    from lib.views.parallel_state import ViewState
+
+    rng = np.random.default_rng(1)
+    records = [
+        RunRecord(
+            rid,
+            config={"lr": float(rng.uniform()), "depth": int(rng.integers(1, 8))},
+            summary={"val_loss": 1.0},
+        )
+        for rid in run_ids
+    ]
+    sweep = sweep_from_records(records, source="bench")
+    view = ViewState(
+        metric="val_loss", value=MetricValue(ValueChoice.BEST), best_percent=10.0,
+        thresholds=(Threshold("lr", ranges=((0.1, 0.9),)),),
+    )  # fmt: skip
+
+    def change() -> None:
+        values = chosen_values(history, view.value, direction=Direction.MINIMIZE, run_ids=run_ids)
+        note = value_gaps(history, view.value, run_ids=run_ids).sentence("val_loss", view.value)
+        valued = with_metric_values(sweep, "val_loss", values)
+        used = value_in_use("val_loss", view.value, Direction.MINIMIZE, note=note)
+        build_context(sweep, valued, default_choices(sweep), view, value=used)
+
+    _, seconds = best_of(change, 5)
+    verdict = "within" if seconds * 1000 < BUDGET_MS else "OVER"
+    print(
+        f"  {'context after a change':<24} {seconds * 1000:11.1f} ms   ({verdict} the {BUDGET_MS} ms budget)"
+    )
 
 
 if __name__ == "__main__":
