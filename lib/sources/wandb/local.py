@@ -43,7 +43,7 @@ class FolderRead:
     record: RunRecord | None = None
     notes: tuple[str, ...] = ()
     reason: str | None = None
-    has_log: bool = False  # its run-<id>.wandb was read
+    has_log: bool = False  # read from its run-<id>.wandb (which then holds its history too)
 
 
 # ---------------------------------------------------------------- entry point
@@ -91,8 +91,9 @@ def load_wandb_folder(
 
 def history_files(reads: Iterable[FolderRead], reading: Reading = UNGUARDED) -> LocalRuns | None:
     """Per run id (resumed folders merged, in `merge_runs`' order), the files its history is in:
-    the `.wandb` files that were read and the `files/wandb-history.jsonl` files there are. None
-    when no run has either (a folder committed with `files/` only: its runs have summaries alone)."""
+    the `.wandb` files the runs were read from, and `files/wandb-history.jsonl` where a folder was
+    read without one (a jsonl repeats the rows of the `.wandb` beside it; offline runs write none).
+    None when no run has either (a folder committed with `files/` only: summaries alone)."""
     folders: dict[str, list[FolderRead]] = {}
     for read in sorted(reads, key=_folder_order):
         if read.record is not None:
@@ -101,7 +102,9 @@ def history_files(reads: Iterable[FolderRead], reading: Reading = UNGUARDED) -> 
     for run_id, parts in folders.items():
         logs = tuple(_absolute(r.folder.log_path) for r in parts if r.has_log and r.folder.log_path)
         jsonl = tuple(
-            p for r in parts if _is_allowed_file(p := f"{_absolute(r.folder.path)}/{HISTORY_JSONL}", reading)
+            p
+            for r in parts
+            if not r.has_log and _is_allowed_file(p := f"{_absolute(r.folder.path)}/{HISTORY_JSONL}", reading)
         )
         runs.append(RunLogFiles(run_id, logs, jsonl))
     return LocalRuns(tuple(runs)) if any(r.logs or r.jsonl for r in runs) else None
@@ -152,7 +155,7 @@ def _files_read(folder: RunFolder) -> list[Path]:
 def _read_folder(folder: RunFolder, log: RunLog | SourceError | None, cache: bool) -> FolderRead:
     read = _read_folder_unchecked(folder, log, cache)
     too_big = too_many_keys(read.record.config, read.record.summary) if read.record else None
-    return FolderRead(folder, reason=too_big) if too_big else replace(read, has_log=isinstance(log, RunLog))
+    return FolderRead(folder, reason=too_big) if too_big else read
 
 
 def _read_folder_unchecked(folder: RunFolder, log: RunLog | SourceError | None, cache: bool) -> FolderRead:
@@ -207,7 +210,7 @@ def _from_run_log(folder: RunFolder, log: RunLog) -> FolderRead:
         created=datetime.fromtimestamp(log.start_time, UTC) if log.start_time else folder.started,
         runtime=log.exit_runtime or summary_runtime(summary),
     )
-    return FolderRead(folder, record, _run_log_notes(folder, log))
+    return FolderRead(folder, record, _run_log_notes(folder, log), has_log=True)
 
 
 def _run_log_notes(folder: RunFolder, log: RunLog) -> tuple[str, ...]:

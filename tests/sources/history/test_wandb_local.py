@@ -268,14 +268,16 @@ def test_a_wandb_file_is_preferred_to_the_jsonl_beside_it(wandb_dir: Path, tmp_p
     copy = copy_tree(wandb_dir, tmp_path / "wandb")
     (folder,) = run_folders(copy, "short001")
     (folder / "files").mkdir(exist_ok=True)
-    (folder / HISTORY_JSONL).write_text(json.dumps({"val/loss": 99.0, "_step": 0}) + "\n")
+    jsonl = folder / HISTORY_JSONL
+    jsonl.write_text(json.dumps({"val/loss": 99.0, "_step": 0}) + "\n")
     sweep = load_source(str(copy))
     assert isinstance(sweep.history, LocalRuns)
     files = next(f for f in sweep.history.runs if f.run_id == "short001")
-    assert files.jsonl == (str(folder / HISTORY_JSONL),)
-    assert rows_of(read_local_history(sweep.history, "val/loss"), "short001") == logged("short001")
+    assert files == RunLogFiles("short001", (str(folder / "run-short001.wandb"),), ())  # read from it
+    both = LocalRuns((RunLogFiles("short001", files.logs, (str(jsonl),)),))
+    assert rows_of(read_local_history(both, "val/loss"), "short001") == logged("short001")
     (folder / "run-short001.wandb").write_bytes((folder / "run-short001.wandb").read_bytes()[:7])
-    only_jsonl = read_local_history(sweep.history, "val/loss")  # the .wandb holds no rows now
+    only_jsonl = read_local_history(both, "val/loss")  # the .wandb holds no rows now
     assert rows_of(only_jsonl, "short001") == [(0.0, 99.0)]
 
 
