@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from sqlalchemy.pool import NullPool
 from lib.sources.errors import SourceError
 from lib.sources.optuna.sqlite_url import SERVER_BACKENDS, is_sqlite, parse_storage_url, sqlite_file
 from lib.sources.reading import regular_file_refusal
+from lib.sources.scratch import scratch_folder
 
 STORAGE_URL_SCHEMES = frozenset({"sqlite", *SERVER_BACKENDS})
 CONNECT_TIMEOUT_SECONDS = 10
@@ -86,7 +86,7 @@ def sqlite_storage(path: Path, label: str) -> Storage:
 def uploaded_storage(data: bytes, name: str) -> Iterator[Storage]:
     """An uploaded SQLite storage, read from a private temporary copy deleted after."""
     _check_sqlite_header(data[: len(SQLITE_HEADER)], name)
-    with tempfile.TemporaryDirectory(prefix="sweepscope-optuna-") as tmp:
+    with scratch_folder("optuna") as tmp:
         path = Path(tmp) / "study.db"
         path.write_bytes(data)
         path.chmod(0o600)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from lib.histories import WandbRuns
 from lib.sources.errors import SourceError
 from lib.sources.history.wandb_api import wandb_runs
 from lib.sources.safe_load import load_json
+from lib.sources.scratch import scratch_folder
 from lib.sources.snapshot import (
     CLAIM_NOTE,
     FROM_SNAPSHOT,
@@ -253,13 +253,13 @@ def _text_mapping(value: Any, frame: pd.DataFrame) -> dict[str, str]:
 
 def snapshot_bytes(sweep: Sweep, spec: WandbSpec | None = None) -> bytes:
     """The snapshot `save_snapshot` writes, as bytes for a download button."""
-    with tempfile.TemporaryDirectory(prefix="sweepscope-snapshot-") as folder:
+    with scratch_folder("snapshot") as folder:
         return save_snapshot(sweep, Path(folder) / "snapshot.parquet", spec).read_bytes()
 
 
 def load_snapshot_bytes(data: bytes, name: str) -> Sweep:
     """An uploaded snapshot, read from a private temporary copy deleted after."""
-    with tempfile.TemporaryDirectory(prefix="sweepscope-snapshot-") as folder:
+    with scratch_folder("snapshot") as folder:
         path = Path(folder) / "snapshot.parquet"
         path.write_bytes(data)
         try:
@@ -270,7 +270,7 @@ def load_snapshot_bytes(data: bytes, name: str) -> Sweep:
 
 def is_snapshot_bytes(data: bytes) -> bool:
     """True for the bytes of a file `is_snapshot` accepts."""
-    with tempfile.TemporaryDirectory(prefix="sweepscope-snapshot-") as folder:
+    with scratch_folder("snapshot") as folder:
         path = Path(folder) / "snapshot.parquet"
         path.write_bytes(data)
         return is_snapshot(path)
