@@ -156,3 +156,42 @@ def test_a_run_folder_linked_from_outside_is_listed_not_read(
     assert not any(runs[0].name.split("-")[-1] == str(run_id) for run_id in loaded.runs.index)
     assert any(runs[0].name in what for what, _ in loaded.skipped)
     assert str(outside) not in page_text(app)
+
+
+def test_a_folder_with_bad_runs_loads_the_good_ones_and_lists_the_bad_through_the_page(
+    app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15 through the Load page: runs that crashed the load before (a summary nested 100,000
+    deep, a run folder that is a link to itself, a run log nested 5,000 levels) are listed with
+    their reasons, and the real runs beside them load."""
+    import shutil
+
+    from tests.sources.hostile.cases import STAMP, nested_json
+
+    real = REAL / "wandb_dirs" / "Yogesh0arya__da6401_assignment1" / "wandb"
+    wandb = tmp_path / "allowed" / "wandb"
+    shutil.copytree(real, wandb)
+    deep = wandb / f"run-{STAMP}-deep0001" / "files"
+    deep.mkdir(parents=True)
+    (deep / "config.yaml").write_text("lr:\n  value: 0.1\n")
+    (deep / "wandb-summary.json").write_bytes(nested_json(100_000))
+    loop = wandb / f"run-{STAMP}-loop0001"
+    loop.symlink_to(loop.name)
+    monkeypatch.setenv("SWEEPSCOPE_ALLOWED_DIRS", str(tmp_path / "allowed"))
+
+    open_load_page(app)
+    choose_source(app, "Path on this server")
+    app.text_input(key="load.path").input(str(wandb))
+    app.run()
+    app.button[0].click().run()
+
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    loaded = ui_sweep(app)
+    assert len(loaded.runs) == 5  # the five real runs
+    assert sidebar_run_count(app) == 5
+    reasons = dict(loaded.skipped)
+    assert "leads back to itself" in reasons[loop.name]
+    assert any("nested more than" in why for what, why in loaded.skipped if "deep0001" in what)
+    listed = next(f.value for f in app.dataframe if len(f.value) == len(loaded.skipped))
+    assert loop.name in " ".join(map(str, listed.to_numpy().ravel()))
+    assert f"{len(loaded.skipped)} item(s) not loaded, with the reason" in [e.label for e in app.expander]
