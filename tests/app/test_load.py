@@ -162,8 +162,8 @@ def test_a_folder_with_bad_runs_loads_the_good_ones_and_lists_the_bad_through_th
     app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 15 through the Load page: runs that crashed the load before (a summary nested 100,000
-    deep, a run folder that is a link to itself, a run log nested 5,000 levels) are listed with
-    their reasons, and the real runs beside them load."""
+    deep, a run folder that is a link to itself) are listed with their reasons, and the real runs
+    beside them load."""
     import shutil
 
     from tests.sources.hostile.cases import STAMP, nested_json
