@@ -187,6 +187,9 @@ def _importance_table(table: pd.DataFrame, direction: Direction, *, greyed: bool
     )
 
 
+STATS = ("mean", "median", "min", "max")  # level_breakdown's columns of the metric
+
+
 def _levels(sweep: Sweep, params: Sequence[str], metric: str) -> None:
     categoricals = [p for p in params if sweep.kind(p) in (Kind.CATEGORICAL, Kind.BOOLEAN)]
     if not categoricals:
@@ -194,7 +197,8 @@ def _levels(sweep: Sweep, params: Sequence[str], metric: str) -> None:
     st.subheader("Levels of a categorical parameter")
     chosen = st.selectbox("Parameter", categoricals, key="importance.levels", persist_state="page")
     levels = capped_table(level_breakdown(sweep.runs, chosen, metric))
-    st.dataframe(levels.frame, hide_index=True, width="stretch")
+    numbers = {c: st.column_config.NumberColumn(f"{c} of {metric}", format="%.4g") for c in STATS}
+    st.dataframe(levels.frame, hide_index=True, width="stretch", column_config=numbers)
     if levels.note():
         st.caption(levels.note("levels"))
 
