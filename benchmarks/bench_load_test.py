@@ -1,0 +1,427 @@
+"""Many visitors at once: N real Chromium sessions against one Streamlit server.
+
+    python benchmarks/bench_load_test.py [--sessions 20] [--runs 60] [--deadline 600]
+
+One server (started as `tests/e2e/conftest.py` starts it), one browser, one context per session.
+Every session, all at once:
+- deep-links to /load (the first page a visitor opens), picks "Upload a runs table", uploads ITS OWN
+  runs table (run names `run-sNN-…`, a parameter `width_sNN`, file `runs_sNN.csv`) and loads it;
+- visits every page of the sidebar's navigation in order.
+A step's time runs from the click (or the file's change event, or the navigation's start) to the end
+of the page's last rerun, on the page's own clock, once the page has been quiet for QUIET_MS.
+After each step it records any `stException`, "Something went wrong" or error alert, and reads all the
+page's text (shadow roots and iframes too): another session's names there is a crossing, a sidebar
+that does not name the session's own table is a lost sweep. The server's RSS and CPU are sampled
+every 0.5 s (/proc). Printed: sessions, errors, crossings, p50/p95/max per step and overall, peak and
+final RSS, the server's and the machine's CPU use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from playwright.async_api import Browser, Page, async_playwright
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+QUIET_MS = 400
+# Home's heading is the app's name; every other page's heading is its title in the navigation.
+NAV = [
+    ("Home", "Sweepscope"),
+    ("Load a sweep", "Load a sweep"),
+    ("Parallel coordinates", "Parallel coordinates"),
+    ("Parameter importance", "Parameter importance"),
+    ("Shape of the response", "Shape of the response"),
+    ("Learning curves", "Learning curves"),
+    ("Search history", "Search history"),
+    ("Next sweep", "Next sweep"),
+]
+MARKER = re.compile(r"(?:run-s|width_s|runs_s)(\d{2})")
+
+# Counts reruns (script state running -> notRunning) on the page's clock, and when the last click
+# or file choice happened, so a step is timed from the user's action to its last rerun's end.
+INSTRUMENT = """
+(() => {
+    const bench = window.__bench = {running: false, runs: 0, lastIdle: 0, lastAction: 0};
+    const seen = (state) => {
+        if (state === 'running') bench.running = true;
+        if (state === 'notRunning' && bench.running) {
+            bench.running = false; bench.runs += 1; bench.lastIdle = performance.now();
+        }
+    };
+    new MutationObserver((records) => {
+        for (const r of records) seen(r.target.getAttribute('data-test-script-state'));
+    }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+    document.addEventListener('click', () => { bench.lastAction = performance.now(); }, true);
+    document.addEventListener('change', () => { bench.lastAction = performance.now(); }, true);
+})();
+"""
+SETTLED = f"""([runs, quiet]) => {{
+    const b = window.__bench;
+    return b.runs > runs && !b.running && document.querySelector('{IDLE}') !== null
+        && performance.now() - b.lastIdle > quiet;
+}}"""
+ALL_TEXT = """() => {
+    const parts = [];
+    const walk = (root) => {
+        parts.push(root.textContent || '');
+        for (const el of root.querySelectorAll('*')) {
+            if (el.shadowRoot) walk(el.shadowRoot);
+            if (el.tagName === 'IFRAME') { try { walk(el.contentDocument); } catch (e) {} }
+        }
+    };
+    walk(document);
+    return parts.join(' ');
+}"""
+
+
+@dataclass
+class Session:
+    number: int
+    times: dict[str, float] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    crossings: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+
+    @property
+    def tag(self) -> str:
+        return f"{self.number:02d}"
+
+
+def runs_table(tag: str, n_runs: int, seed: int) -> bytes:
+    """A small runs table whose run names, one parameter and the metric's shape are this session's."""
+    rng = np.random.default_rng(seed)
+    lr = 10 ** rng.uniform(-4, -1, n_runs)
+    width = rng.integers(16, 256, n_runs)
+    table = pd.DataFrame(
+        {
+            "Name": [f"run-s{tag}-{k:03d}" for k in range(n_runs)],
+            "State": "finished",
+            "learning_rate": lr,
+            f"width_s{tag}": width,
+            "optimizer": rng.choice(["adam", "sgd"], n_runs),
+            "val_loss": (np.log10(lr) + 2.5) ** 2 / 10 + width / 1000 + rng.normal(0, 0.05, n_runs),
+        }
+    )
+    return table.to_csv(index=False).encode()
+
+
+# ------------------------------------------------------------------------------------ the server
+
+
+class Server:
+    """`streamlit run streamlit_app.py` on a free port, its RSS and CPU sampled every 0.5 s."""
+
+    def __init__(self, app_dir: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
+        env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "OMP_NUM_THREADS": "1"}
+        command = [
+            sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+            "--server.headless", "true", "--server.port", str(self.port),
+            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=self.stderr
+        )
+        self.rss_mb: list[float] = []
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited early with code {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.read().decode().strip() == "ok":
+                        self._sampler.start()
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError("streamlit did not become healthy in time")
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            try:
+                status = Path(f"/proc/{self.process.pid}/status").read_text()
+            except OSError:
+                return
+            kb = re.search(r"VmRSS:\s+(\d+)", status)
+            if kb:
+                self.rss_mb.append(int(kb.group(1)) / 1024)
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> str:
+        self._stop.set()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")
+
+
+def tree_cpu_seconds(root: int, skip: int) -> float:
+    """CPU seconds of the live descendants of `root` (the browser and its driver), less `skip`'s."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def descends(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == root:
+                return True
+        return False
+
+    return sum(seconds for pid, seconds in cpu.items() if pid != skip and descends(pid))
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
+# ------------------------------------------------------------------------------------ a session
+
+
+async def settle(page: Page, runs_before: int, timeout_ms: float) -> float:
+    """Wait for the reruns an action started to end; the action-to-last-rerun time in seconds."""
+    await page.wait_for_function(SETTLED, arg=[runs_before, QUIET_MS], timeout=timeout_ms, polling=100)
+    bench = await page.evaluate("window.__bench")
+    return float(bench["lastIdle"] - bench["lastAction"]) / 1000
+
+
+async def check_page(page: Page, session: Session, step: str, others: set[str], own: bool) -> None:
+    main = page.locator('[data-testid="stMain"]')
+    if n := await page.locator('[data-testid="stException"]').count():
+        session.errors.append(f"{step}: {n} stException")
+    if await main.get_by_text("Something went wrong").count():
+        session.errors.append(f"{step}: Something went wrong")
+    for alert in await page.locator('[data-testid="stAlertContentError"]').all_inner_texts():
+        session.errors.append(f"{step}: error alert {alert[:80]!r}")
+    text = await page.evaluate(ALL_TEXT)
+    foreign = sorted({m for m in MARKER.findall(text) if m in others})
+    if foreign:
+        session.crossings.append(f"{step}: names of sessions {', '.join(foreign)}")
+    if own:
+        sidebar = await page.locator('[data-testid="stSidebar"]').inner_text()
+        if f"runs_s{session.tag}.csv" not in sidebar:
+            session.lost.append(f"{step}: the sidebar does not name runs_s{session.tag}.csv")
+
+
+async def act(page: Page, action: Awaitable[None], timeout_ms: float) -> float:
+    runs = int(await page.evaluate("window.__bench.runs"))
+    await action
+    return await settle(page, runs, timeout_ms)
+
+
+async def run_session(
+    browser: Browser, url: str, session: Session, table: Path, others: set[str], timeout_ms: float
+) -> None:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    await context.add_init_script(INSTRUMENT)
+    page = await context.new_page()
+    page.set_default_timeout(timeout_ms)
+    main = page.locator('[data-testid="stMain"]')
+    step = "open /load"
+    try:
+        await page.goto(f"{url}/load")
+        await page.wait_for_function(SETTLED, arg=[0, QUIET_MS], timeout=timeout_ms, polling=100)
+        session.times[step] = float(await page.evaluate("window.__bench.lastIdle")) / 1000
+        await check_page(page, session, step, others, own=False)
+
+        step = "pick upload"
+        tab = main.get_by_role("button", name="Upload a runs table").or_(
+            main.get_by_role("radio", name="Upload a runs table")
+        )
+        session.times[step] = await act(page, tab.first.click(), timeout_ms)
+        step = "upload file"
+        uploader = page.locator('[data-testid="stFileUploader"] input[type=file]')
+        session.times[step] = await act(page, uploader.set_input_files(str(table)), timeout_ms)
+        step = "load table"
+        session.times[step] = await act(
+            page, main.get_by_role("button", name="Load table").click(), timeout_ms
+        )
+        await check_page(page, session, step, others, own=True)
+
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        for title, heading in NAV:
+            step = title
+            link = nav.get_by_role("link", name=title, exact=True)
+            session.times[step] = await act(page, link.click(), timeout_ms)
+            if not await main.get_by_role("heading", name=heading, exact=True).count():
+                session.errors.append(f"{step}: no heading {heading!r}")
+            await check_page(page, session, step, others, own=True)
+    except Exception as error:  # a timeout or a missing widget ends this session's visit
+        session.errors.append(f"{step}: {type(error).__name__}: {str(error).splitlines()[0][:120]}")
+    finally:
+        await context.close()
+
+
+async def drive(
+    url: str, sessions: list[Session], tables: dict[str, Path], timeout_ms: float, deadline: float, skip: int
+) -> float:
+    """Every session at once; returns the CPU seconds the browser (and its driver) used."""
+    tags = {s.tag for s in sessions}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        jobs = [run_session(browser, url, s, tables[s.tag], tags - {s.tag}, timeout_ms) for s in sessions]
+        try:
+            await asyncio.wait_for(asyncio.gather(*jobs), timeout=deadline)
+        except TimeoutError:
+            for s in sessions:
+                s.errors.append("global deadline reached")
+        browser_cpu = tree_cpu_seconds(os.getpid(), skip=skip)
+        await browser.close()
+    return browser_cpu
+
+
+@dataclass
+class Usage:
+    wall: float
+    server_cpu: float
+    browser_cpu: float
+    machine_busy: float
+
+    def text(self) -> str:
+        cores = lambda seconds: f"{seconds:.0f} s ({seconds / self.wall:.2f} cores)"  # noqa: E731
+        others = self.machine_busy - self.server_cpu - self.browser_cpu
+        return (
+            f"CPU of {os.cpu_count()} cores over {self.wall:.0f} s: server {cores(self.server_cpu)}, "
+            f"browser {cores(self.browser_cpu)}, anything else on the machine {cores(max(others, 0.0))}"
+        )
+
+
+# ------------------------------------------------------------------------------------ report
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def report(sessions: list[Session], server: Server, stderr: str, usage: Usage) -> None:
+    errors = [e for s in sessions for e in s.errors]
+    crossings = [f"s{s.tag} {c}" for s in sessions for c in s.crossings]
+    lost = [f"s{s.tag} {c}" for s in sessions for c in s.lost]
+    complete = sum(1 for s in sessions if len(s.times) == 4 + len(NAV))
+    print(f"sessions {len(sessions)}, complete {complete}, wall {usage.wall:.0f} s")
+    print(f"errors {len(errors)}, crossings {len(crossings)}, lost sweeps {len(lost)}")
+    for line in [*errors, *crossings, *lost][:30]:
+        print(f"  {line}")
+    if "Traceback" in stderr:
+        print("server stderr has a traceback:\n" + stderr[-3000:])
+    steps = list(dict.fromkeys(k for s in sessions for k in s.times))
+    print(f"  {'step':<24} {'n':>3} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
+    every: list[float] = []
+    for step in steps:
+        values = [s.times[step] for s in sessions if step in s.times]
+        every += values
+        print(
+            f"  {step:<24} {len(values):>3} {percentile(values, 50):7.2f} "
+            f"{percentile(values, 95):7.2f} {max(values):7.2f}"
+        )
+    print(
+        f"  {'overall':<24} {len(every):>3} {percentile(every, 50):7.2f} "
+        f"{percentile(every, 95):7.2f} {max(every, default=float('nan')):7.2f}"
+    )
+    rss = server.rss_mb or [float("nan")]
+    print(f"server RSS peak {max(rss):.0f} MB, final {rss[-1]:.0f} MB")
+    print(usage.text())
+
+
+def start_profiler(pid: int, out: Path | None) -> subprocess.Popen[bytes] | None:
+    """`py-spy record` of the server while the sessions run (raw stacks, --idle left out)."""
+    if out is None:
+        return None
+    return subprocess.Popen(
+        ["py-spy", "record", "-p", str(pid), "-o", str(out), "--format", "raw", "-r", "50", "--gil"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=60, help="runs in each session's table")
+    parser.add_argument("--deadline", type=float, default=600, help="seconds for the whole load test")
+    parser.add_argument("--step-timeout", type=float, default=120, help="seconds one step may take")
+    parser.add_argument("--app-dir", type=Path, default=REPO)
+    parser.add_argument("--profile", type=Path, help="write py-spy's stacks (GIL holder) of the server here")
+    args = parser.parse_args()
+
+    sessions = [Session(i) for i in range(args.sessions)]
+    with tempfile.TemporaryDirectory() as folder:
+        tables = {}
+        for s in sessions:
+            tables[s.tag] = Path(folder) / f"runs_s{s.tag}.csv"
+            tables[s.tag].write_bytes(runs_table(s.tag, args.runs, seed=s.number))
+        server = Server(args.app_dir)
+        try:
+            server.wait_healthy()
+            profiler = start_profiler(server.process.pid, args.profile)
+            cpu0, (busy0, _) = server.cpu_seconds(), machine_busy_seconds()
+            start = time.monotonic()
+            browser_cpu = asyncio.run(
+                drive(
+                    server.url, sessions, tables, args.step_timeout * 1000, args.deadline, server.process.pid
+                )
+            )
+            usage = Usage(
+                wall=time.monotonic() - start,
+                server_cpu=server.cpu_seconds() - cpu0,
+                browser_cpu=browser_cpu,
+                machine_busy=machine_busy_seconds()[0] - busy0,
+            )
+            if profiler is not None:
+                profiler.send_signal(2)  # SIGINT: py-spy writes its file and exits
+                profiler.wait(timeout=30)
+        finally:
+            stderr = server.stop()
+    report(sessions, server, stderr, usage)
+
+
+if __name__ == "__main__":
+    main()
