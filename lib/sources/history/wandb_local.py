@@ -192,12 +192,20 @@ class _Join:
     values: list[np.ndarray] = field(default_factory=list)
     without_step: list[int] = field(default_factory=lambda: [0, 0])  # values, runs
     not_finite: list[int] = field(default_factory=lambda: [0, 0])
+    restarted: int = 0  # resumed files whose _step began again at 0
 
     def add_run(self, run_id: str, files: Sequence[FileHistory]) -> None:
         no_step = bad = 0
+        last_step: float | None = None
         for history in files:
             steps, values, n_no_step, n_bad = self._joined(history)
             no_step, bad = no_step + n_no_step, bad + n_bad
+            if self.step_key == STEP_KEY and last_step is not None and len(steps) and steps[0] == 0:
+                # an offline resume restarts W&B's own counter at 0: its rows continue the run
+                steps = steps + last_step + 1
+                self.restarted += 1
+            if len(steps):
+                last_step = float(steps.max()) if last_step is None else max(last_step, float(steps.max()))
             if len(values):
                 self.run_ids.append(run_id)
                 self.steps.append(steps)
@@ -239,6 +247,11 @@ class _Join:
 
     def notes(self) -> list[str]:
         notes = []
+        if self.restarted:
+            notes.append(
+                f"{_plural(self.restarted, 'resumed run file')} counted {STEP_KEY} again from 0 (an offline "
+                "resume): its rows are placed after the earlier file's last step."
+            )
         (n_values, n_runs), (n_bad, n_bad_runs) = self.without_step, self.not_finite
         if n_values:
             notes.append(

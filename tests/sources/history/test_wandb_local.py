@@ -215,11 +215,16 @@ def test_a_resumed_run_continues_and_its_later_file_wins_a_repeated_step(wandb_d
     by_epoch = read_local_history(local_runs(wandb_dir, "resumed1"), "val/loss", step_key="epoch")
     # epoch 2 is logged by both parts: the resumed part's 0.7 wins over the first part's 0.8
     assert rows_of(by_epoch, "resumed1") == [(0, 1.2), (1, 0.9), (2, 0.7), (3, 0.65), (4, 0.6)]
-    expected: dict[float, float] = {}
-    for rows in parts:  # W&B's own decode of both files, the later file winning each _step
-        expected.update({float(r["_step"]): float(r["val/loss"]) for r in rows})
+    # W&B's own decode of both files: an offline resume counts _step again from 0, so on W&B's own
+    # step axis the resumed rows are placed after the first file's last step (the run continues)
+    first_steps = [float(r["_step"]) for r in parts[0]]
+    assert float(parts[1][0]["_step"]) == 0.0
+    offset = max(first_steps) + 1
+    expected = [(float(r["_step"]), float(r["val/loss"])) for r in parts[0]]
+    expected += [(float(r["_step"]) + offset, float(r["val/loss"])) for r in parts[1]]
     by_step = read_local_history(local_runs(wandb_dir, "resumed1"), "val/loss")
-    assert rows_of(by_step, "resumed1") == sorted(expected.items())
+    assert rows_of(by_step, "resumed1") == expected
+    assert any("counted _step again from 0" in note for note in by_step.notes)
 
 
 # ---------------------------------------------------------------- online runs: wandb-history.jsonl
