@@ -2,7 +2,9 @@
 
 The view (metric, thresholds, best q%, axes) is the one every page shares (`lib.ui.context`), so
 filters set here keep the same runs on the other pages. Widget keys carry the load generation and
-the view token, so a new sweep or an applied link starts from fresh widgets.
+the view token, so a new sweep, an applied link or a brush on the chart starts from fresh widgets;
+a range slider shows a range brushed on the chart exactly and, left alone, keeps that filter as it
+was brushed (several ranges on one axis, whether runs without a value pass).
 """
 
 from __future__ import annotations
