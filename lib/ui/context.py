@@ -159,9 +159,7 @@ def _step_widgets(sweep: Sweep, view: ViewState, key: str) -> None:
     step_key = step_key_of(sweep, view)
     if len(keys) > 1:
         st.session_state[f"{key}.step_key"] = step_key
-        st.selectbox(
-            "Step axis", keys, key=f"{key}.step_key", on_change=_set_value, args=(key,), format_func=md
-        )
+        st.selectbox("Step axis", keys, key=f"{key}.step_key", on_change=_set_value, args=(key,))
     st.session_state[f"{key}.step"] = view.value.step
     st.number_input(
         f"At {md(step_name(step_key))}",

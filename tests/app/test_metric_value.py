@@ -7,6 +7,9 @@ the best by `b` alone: a closed-form truth for what the pages must show under ea
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import optuna
 import pytest
 import yaml
@@ -17,6 +20,7 @@ from lib.sweep import Sweep
 from tests.app.conftest import assert_drawn, page_text
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 PAGES = ["home", "importance", "response", "history", "next_sweep", "curves"]
 
 
@@ -100,7 +104,8 @@ def test_at_a_step_uses_the_value_logged_there(app: AppTest, study: Sweep) -> No
 
 
 def test_a_source_without_history_offers_only_the_summary_and_says_why(app: AppTest) -> None:
-    opened_on(app, load_source("demo"), "importance")
+    export = REAL / "wandb_runs_csv" / "NevroHelios__DeepWaste-Optimization__notebooks__wandb_export.csv"
+    opened_on(app, load_source(str(export)), "importance")
     box = value_box(app)
     assert box.options == ["last (the summary)"] and box.disabled
     assert "no history" in box.help
@@ -130,3 +135,50 @@ def test_the_next_sweep_narrows_where_the_best_values_are_and_says_by_which_valu
     smallest = study.runs["b"].nsmallest(6)  # the best 10% by best value: the smallest b
     assert narrowed["max"] <= smallest.max() * 1.2 + 0.02
     assert "max" not in wide or wide["max"] > narrowed["max"]  # under the last value b is fixed or wide
+
+
+# ---------------------------------------------------------------- a wandb/ folder the wandb package wrote
+
+
+@pytest.fixture(scope="module")
+def offline_folder(tmp_path_factory: pytest.TempPathFactory) -> Sweep:
+    """Sixteen offline runs written by wandb: val_loss falls to `b` at epoch 5, then rises by `a`
+    per epoch, so the summary (last logged) is b + 4a and the best over training is b."""
+    from tests.sources.offline_runs import OfflineRun, write_offline_runs
+
+    rng = np.random.default_rng(5)
+    runs = []
+    for i in range(16):
+        a, b = float(rng.uniform(0, 1)), float(rng.uniform(0, 0.2))
+        curve = [b + 0.5 * (5 - e) if e <= 5 else b + a * (e - 5) for e in range(10)]
+        history = [{"epoch": e, "val_loss": v} for e, v in enumerate(curve)]
+        runs.append(OfflineRun(f"of{i:03d}", config={"a": a, "b": b}, history=history))
+    folder = write_offline_runs(tmp_path_factory.mktemp("offline"), runs)
+    return load_source(str(folder))
+
+
+def test_best_on_a_wandb_folder_keeps_the_runs_whose_best_was_best(
+    app: AppTest, offline_folder: Sweep
+) -> None:
+    sweep = offline_folder
+    assert "val_loss" in sweep.metrics
+    opened_on(app, sweep, "parallel")
+    box = value_box(app)
+    assert box.options == ["last (the summary)", "best over training", "at a step", "mean of the last k"]
+    box.set_value("best").run()
+    assert_drawn(app)
+    assert "val_loss, best (lowest) over training" in headline(app)
+    kept = next(f.value for f in app.dataframe if "val_loss" in f.value.columns)
+    assert kept["val_loss"].tolist() == pytest.approx(sorted(sweep.runs["b"].tolist()))  # the logged minima
+    value_box(app).set_value("at step").run()
+    assert_drawn(app)
+    axis = next(s for s in app.selectbox if s.label == "Step axis")
+    assert axis.options[0] == "_step" and "epoch" in axis.options
+
+
+def test_the_demo_offers_its_learning_curves(app: AppTest) -> None:
+    """The demo's runs were written by wandb with their epochs: best, steps and curves are offered."""
+    opened_on(app, load_source("demo"), "curves")
+    text = page_text(app)
+    assert "showing " in text and " runs" in text
+    assert len(app.get("plotly_chart")) == 2
