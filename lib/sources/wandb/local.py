@@ -14,6 +14,7 @@ is `unknown`.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +34,8 @@ from lib.sweep import CRASHED, FAILED, FINISHED, UNKNOWN, RunRecord, Sweep, swee
 
 MAX_NOTES = 10
 HISTORY_JSONL = "files/wandb-history.jsonl"  # online runs' logged rows, one JSON object a line
+
+log_error = logging.getLogger("sweepscope")
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,12 @@ def _files_read(folder: RunFolder) -> list[Path]:
 
 
 def _read_folder(folder: RunFolder, log: RunLog | SourceError | None, cache: bool) -> FolderRead:
-    read = _read_folder_unchecked(folder, log, cache)
+    try:
+        read = _read_folder_unchecked(folder, log, cache)
+    except Exception as error:  # whatever one run's files hold, the other runs still load
+        log_error.exception("Unexpected error while reading the run folder %s", folder.path.name)
+        why = f"could not be read: an unexpected {type(error).__name__} (the server log has the details)"
+        return FolderRead(folder, reason=why)
     too_big = too_many_keys(read.record.config, read.record.summary) if read.record else None
     return FolderRead(folder, reason=too_big) if too_big else read
 

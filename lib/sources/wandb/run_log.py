@@ -139,3 +139,5 @@ def _parse_file(path: Path) -> RunLog | SourceError:
         return parse_run_log(data)
     except SourceError as error:
         return error
+    except Exception as error:  # a file no rule foresaw: that run is listed, the others load
+        return SourceError(f"{path.name} could not be read: an unexpected {type(error).__name__}")
