@@ -138,7 +138,10 @@ def _range_slider(sweep: Sweep, column: str, start: ViewState, *, include_missin
         format_func=step_label,
         key=_key(f"f.{column}"),
     )
-    return slider_threshold(column, picked, steps, earlier, include_missing)
+    threshold = slider_threshold(column, picked, steps, earlier, include_missing)
+    if threshold is earlier and earlier is not None and len(earlier.ranges) > 1:
+        st.caption(f"{len(earlier.ranges)} ranges on the chart: moving the slider makes them one.")
+    return threshold
 
 
 def _metric_thresholds(sweep: Sweep, start: ViewState, metric: str) -> list[Threshold]:

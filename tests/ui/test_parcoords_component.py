@@ -78,6 +78,19 @@ def test_brushing_the_metric_filters_the_kept_runs_and_shows_in_the_sidebar(app:
     assert len(kept_table) == expected
 
 
+def test_several_ranges_on_one_axis_stay_several_until_the_slider_moves(app: AppTest) -> None:
+    brush(app, {"val_accuracy": [[0.2, 0.4], [0.9, 0.97]]})
+    values = finished(app)["val_accuracy"]
+    assert kept_count(app)[0] == int((values.between(0.2, 0.4) | values.between(0.9, 0.97)).sum())
+    assert tuple(sidebar_widget(app, "select_slider", "val_accuracy").value) == (0.2, 0.97)
+    assert any(c.value.startswith("2 ranges on the chart") for c in app.sidebar.caption)
+    app.run()  # another run leaves both ranges as they are
+    assert app.query_params["f.val_accuracy"] == "0.2~0.4,0.9~0.97"
+    sidebar_widget(app, "select_slider", "val_accuracy").set_range(0.2, values.max()).run()  # moved
+    assert kept_count(app)[0] == int((values >= 0.2).sum())
+    assert not any(c.value.startswith("2 ranges") for c in app.sidebar.caption)
+
+
 def test_a_log_axis_brush_filters_in_real_units_and_a_level_brush_by_name(app: AppTest) -> None:
     brush(app, {"learning_rate": [[-3, -2]]})
     axis = dimension(app, "optimizer")
