@@ -114,6 +114,13 @@ class Sweep:
     def sweep_ids(self) -> list[str]:
         return _present_values(self.runs, RUN_SWEEP)
 
+    def sweep_label(self, sweep_id: str) -> str:
+        """`broad-search (8wy6u14i)` when the sweep's config names it, else the id alone."""
+        name = (self.sweep_configs.get(sweep_id) or {}).get("name")
+        if not isinstance(name, str) or not name.strip() or name == sweep_id:
+            return sweep_id
+        return f"{name} ({sweep_id})"
+
     @property
     def states(self) -> list[str]:
         return _present_values(self.runs, RUN_STATE)

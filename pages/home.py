@@ -64,7 +64,7 @@ with left:
     loaded = ui.loaded_sweep()
     st.dataframe(capped_table(state_table(loaded)).frame, hide_index=True, width="stretch")
     if loaded.sweep_ids:
-        st.caption(f"Sweeps: {', '.join(md(s) for s in loaded.sweep_ids)}")
+        st.caption(f"Sweeps: {', '.join(md(loaded.sweep_label(s)) for s in loaded.sweep_ids)}")
 with right:
     st.subheader("At a glance")
     ui.why_this_metric(loaded, runs)

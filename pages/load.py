@@ -56,7 +56,11 @@ for column, (field, label, options) in zip(
         continue
     current = getattr(choices, field)
     chosen = column.multiselect(
-        label, options, default=list(current or options), key=f"load.{field}.{generation}"
+        label,
+        options,
+        default=list(current or options),
+        key=f"load.{field}.{generation}",
+        format_func=loaded.sweep_label if field == "sweeps" else str,
     )
     picked[field] = None if set(chosen) == set(options) else tuple(chosen)
 

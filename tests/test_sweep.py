@@ -101,3 +101,13 @@ def test_sweep_without_sweep_ids_drops_the_empty_column() -> None:
     sweep = sweep_from_records([RunRecord(run_id="x", config={"a": 1}, summary={"m": 1.0})], source="t")
     assert RUN_SWEEP not in sweep.runs
     assert sweep.sweep_ids == []
+
+
+def test_a_sweep_is_named_by_its_configs_name_with_its_id_beside_it() -> None:
+    from lib.sources import load_source
+
+    demo = load_source("demo")
+    named = {demo.sweep_label(s) for s in demo.sweep_ids}
+    by_id = {s: (demo.sweep_configs.get(s) or {}).get("name") for s in demo.sweep_ids}
+    assert named == {f"{name} ({s})" for s, name in by_id.items()}  # every demo sweep has a name
+    assert demo.sweep_label("not-a-sweep") == "not-a-sweep"

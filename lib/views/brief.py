@@ -194,7 +194,7 @@ def glance_section(results: BriefResults, metric: str) -> Section:
     direction = analysed.direction(metric)
     blocks: list[Block] = [Paragraph(f"Source: {loaded.source or 'unnamed'}.")]
     if loaded.sweep_ids:
-        blocks.append(Paragraph(f"Sweeps: {', '.join(loaded.sweep_ids)}."))
+        blocks.append(Paragraph(f"Sweeps: {', '.join(loaded.sweep_label(s) for s in loaded.sweep_ids)}."))
     why = (
         f": {loaded.primary_reason}"
         if metric == loaded.default_metric and loaded.primary_reason

@@ -132,7 +132,8 @@ def include_phrases(loaded: Sweep, choices: Choices) -> list[str]:
     phrases = []
     if choices.states is not None:
         phrases.append(_states_phrase(loaded, choices.states))
-    for label, picked in (("sweep", choices.sweeps), ("group", choices.groups)):
+    sweeps = [loaded.sweep_label(s) for s in choices.sweeps] if choices.sweeps is not None else None
+    for label, picked in (("sweep", sweeps), ("group", choices.groups)):
         if picked is not None:
             phrases.append(f"{label}{'s' if len(picked) != 1 else ''} {_named(picked)}")
     return phrases
