@@ -92,7 +92,11 @@ def check_schema(connection: Connection, label: str) -> Schema:
         return Schema(tables, typed_values=typed, numbered_trials=trial_numbers, library_version=library)
     if _is_before_2_4(connection, tables, columns):
         return Schema(
-            tables, typed_values=False, before_2_4=True, numbered_trials=trial_numbers, library_version=library
+            tables,
+            typed_values=False,
+            before_2_4=True,
+            numbered_trials=trial_numbers,
+            library_version=library,
         )
     missing = [t for t in REQUIRED_TABLES if t not in tables] or ["trial_values.objective"]
     raise SourceError(
