@@ -55,31 +55,45 @@ NAV = [
     ("Search history", "Search history"),
     ("Next sweep", "Next sweep"),
 ]
+SCREENSHOTS: Path | None = None  # --screenshots: where a failed step's page is saved
 MARKER = re.compile(r"(?:run-s|width_s|runs_s)(\d{2})")
 
-# Counts reruns (script state running -> notRunning) on the page's clock, and when the last click
-# or file choice happened, so a step is timed from the user's action to its last rerun's end.
+# Counts reruns on the page's clock and keeps when the last click or file choice happened, so a step is
+# timed from the user's action to the end of its last rerun.
 INSTRUMENT = """
 (() => {
-    const bench = window.__bench = {running: false, runs: 0, lastIdle: 0, lastAction: 0};
-    const seen = (state) => {
-        if (state === 'running') bench.running = true;
-        if (state === 'notRunning' && bench.running) {
-            bench.running = false; bench.runs += 1; bench.lastIdle = performance.now();
-        }
-    };
+    const bench = window.__bench = {busy: false, runs: 0, lastIdle: 0, lastAction: 0, lastChange: 0};
+    // React renders only the last of the states that arrive together, so a quick rerun can show
+    // 'rerunRequested' -> 'notRunning' without 'running': a run ended when the state returned to
+    // 'notRunning' from anything else. The state is read once per batch of records.
     new MutationObserver((records) => {
-        for (const r of records) seen(r.target.getAttribute('data-test-script-state'));
-    }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+        for (const r of records) {
+            const now = r.target.getAttribute('data-test-script-state');
+            if (r.oldValue !== 'notRunning' && now === 'notRunning') bench.runs += 1;
+        }
+        const app = document.querySelector('[data-testid="stApp"]');
+        bench.busy = !app || app.getAttribute('data-test-script-state') !== 'notRunning';
+        if (!bench.busy) bench.lastIdle = performance.now();
+    }).observe(document, {
+        attributes: true, subtree: true, attributeOldValue: true,
+        attributeFilter: ['data-test-script-state'],
+    });
+    // Elements added or removed: the fallback end of a rerun whose states were all rendered at once.
+    new MutationObserver(() => { bench.lastChange = performance.now(); })
+        .observe(document, {childList: true, subtree: true});
     document.addEventListener('click', () => { bench.lastAction = performance.now(); }, true);
     document.addEventListener('change', () => { bench.lastAction = performance.now(); }, true);
 })();
 """
-SETTLED = f"""([runs, quiet]) => {{
-    const b = window.__bench;
-    return b.runs > runs && !b.running && document.querySelector('{IDLE}') !== null
-        && performance.now() - b.lastIdle > quiet;
+# Settled: not running, nothing changed for `quiet` ms, and either a rerun ended after the action or
+# (no state change was rendered at all) the page changed after it and has been quiet for `fallback` ms.
+SETTLED = f"""([runs, quiet, fallback]) => {{
+    const b = window.__bench, now = performance.now();
+    if (b.busy || document.querySelector('{IDLE}') === null) return false;
+    if (now - Math.max(b.lastIdle, b.lastChange) < quiet) return false;
+    return b.runs > runs || (b.lastChange > b.lastAction && now - b.lastAction > fallback);
 }}"""
+FALLBACK_MS = 5_000
 ALL_TEXT = """() => {
     const parts = [];
     const walk = (root) => {
@@ -226,9 +240,11 @@ def machine_busy_seconds() -> tuple[float, float]:
 
 async def settle(page: Page, runs_before: int, timeout_ms: float) -> float:
     """Wait for the reruns an action started to end; the action-to-last-rerun time in seconds."""
-    await page.wait_for_function(SETTLED, arg=[runs_before, QUIET_MS], timeout=timeout_ms, polling=100)
+    args = [runs_before, QUIET_MS, FALLBACK_MS]
+    await page.wait_for_function(SETTLED, arg=args, timeout=timeout_ms, polling=100)
     bench = await page.evaluate("window.__bench")
-    return float(bench["lastIdle"] - bench["lastAction"]) / 1000
+    end = bench["lastIdle"] if bench["runs"] > runs_before else bench["lastChange"]
+    return float(end - bench["lastAction"]) / 1000
 
 
 async def check_page(page: Page, session: Session, step: str, others: set[str], own: bool) -> None:
@@ -266,7 +282,7 @@ async def run_session(
     step = "open /load"
     try:
         await page.goto(f"{url}/load")
-        await page.wait_for_function(SETTLED, arg=[0, QUIET_MS], timeout=timeout_ms, polling=100)
+        await page.wait_for_function(SETTLED, arg=[0, QUIET_MS, FALLBACK_MS], timeout=timeout_ms, polling=100)
         session.times[step] = float(await page.evaluate("window.__bench.lastIdle")) / 1000
         await check_page(page, session, step, others, own=False)
 
@@ -293,7 +309,10 @@ async def run_session(
                 session.errors.append(f"{step}: no heading {heading!r}")
             await check_page(page, session, step, others, own=True)
     except Exception as error:  # a timeout or a missing widget ends this session's visit
-        session.errors.append(f"{step}: {type(error).__name__}: {str(error).splitlines()[0][:120]}")
+        state = await page.evaluate("JSON.stringify(window.__bench)")
+        if SCREENSHOTS is not None:
+            await page.screenshot(path=SCREENSHOTS / f"s{session.tag}-{step.replace(' ', '_')}.png")
+        session.errors.append(f"{step}: {type(error).__name__}: {str(error).splitlines()[0][:100]} {state}")
     finally:
         await context.close()
 
@@ -390,7 +409,10 @@ def main() -> None:
     parser.add_argument("--step-timeout", type=float, default=120, help="seconds one step may take")
     parser.add_argument("--app-dir", type=Path, default=REPO)
     parser.add_argument("--profile", type=Path, help="write py-spy's stacks (GIL holder) of the server here")
+    parser.add_argument("--screenshots", type=Path, help="save a screenshot of each failed step here")
     args = parser.parse_args()
+    global SCREENSHOTS
+    SCREENSHOTS = args.screenshots
 
     sessions = [Session(i) for i in range(args.sessions)]
     with tempfile.TemporaryDirectory() as folder:
