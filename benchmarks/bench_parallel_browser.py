@@ -15,7 +15,8 @@ fresh browser context; printed is the median over the repeats of:
 - a sidebar widget that leaves the chart as it is (the "hide" toggle with no filter) and one that
   changes it (reverse colours): click -> the rerun finished and the chart's last redraw done, the
   bytes sent, and how many times Plotly redrew the chart (its `plotly_afterplot` events);
-- where the chart can do it (after issue 14), a brush on the metric axis -> the filtered page settled.
+- where the chart can do it (after issue 14), a brush on the metric axis -> the filtered page settled;
+- back on /parallel after two other pages: the chart drawn, and the bytes sent meanwhile.
 """
 
 from __future__ import annotations
@@ -156,6 +157,19 @@ def measure_once(app_dir: Path, browser: Any) -> dict[str, float]:
             seconds, _, _ = _settled_after(page, lambda: _brush_metric_axis(page))
             figures["brush metric axis -> filtered page settled (s)"] = seconds
             figures["brush metric axis: kB sent"] = (received.total - before) / 1e3
+
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        for name in ["Parameter importance", "Shape of the response"]:
+            nav.get_by_role("link", name=name).click()
+            page.wait_for_timeout(300)
+            page.wait_for_selector(IDLE, timeout=120_000)
+        before, t0 = received.total, time.perf_counter()
+        nav.get_by_role("link", name="Parallel coordinates").click()
+        page.wait_for_timeout(300)
+        page.wait_for_selector(IDLE, timeout=120_000)
+        page.wait_for_function(CHART_DRAWN, timeout=120_000)
+        figures["back on parallel -> chart drawn (s)"] = time.perf_counter() - t0
+        figures["back on parallel: MB sent"] = (received.total - before) / 1e6
         context.close()
     return figures
 

@@ -1,6 +1,7 @@
 """Brushing and dragging on the parallel-coordinates chart in a real Chromium: a range drawn with the
 mouse on an axis filters the kept runs and shows in the sidebar; an axis dragged by its title comes
-back as the axis order; a sidebar widget that leaves the chart alone does not redraw it."""
+back as the axis order; a sidebar widget that leaves the chart alone does not redraw it; plotly.js
+goes to the browser once per session (and again to a page that lacks it)."""
 
 from __future__ import annotations
 
@@ -117,3 +118,24 @@ def test_a_widget_that_leaves_the_chart_alone_does_not_redraw_it(app_url: str, p
     page.get_by_text("Reverse colours").click()
     settle(page, drawn)
     assert draws(page) == drawn + 1
+
+
+def test_plotly_js_goes_once_per_session_and_again_to_a_page_without_it(app_url: str, page: Page) -> None:
+    received: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))))
+    open_chart(page, app_url)
+    assert sum(received) > 4e6  # plotly.js itself, inline: nothing comes from the network
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for name in ["Parameter importance", "Shape of the response", "Parallel coordinates"]:
+        received.clear()
+        nav.get_by_role("link", name=name).click()
+        settle(page)
+    expect(page.locator(f"{GRAPH} svg .parcoords").first).to_be_attached(timeout=60_000)
+    assert sum(received) < 1e6  # back on the page: the browser still has plotly.js
+
+    nav.get_by_role("link", name="Parameter importance").click()
+    settle(page)
+    page.evaluate("() => { delete window.Plotly; }")  # as a page reloaded into the same session
+    nav.get_by_role("link", name="Parallel coordinates").click()
+    expect(page.locator(f"{GRAPH} svg .parcoords").first).to_be_attached(timeout=60_000)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)

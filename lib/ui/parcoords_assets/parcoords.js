@@ -7,16 +7,25 @@
 // dimension object is mapped to its column once, when the figure is drawn.
 
 const PLOTLY_WAIT_MS = 60000;
+const ASK_AFTER_MS = 1000; // no plotly.js and no loader on the page this long after mounting: ask
+const LOADER = ".sweepscope-plotly-js"; // the element the plotly.js component draws
 const INVISIBLE_TICK = /^[\u200b\u200c\u200d\u2060]+$/;
 
-function whenPlotly() {
+// Python sends plotly.js once per session. Should this page not have it (it was reloaded into the
+// same session, or that run never reached the browser), the chart asks for it again.
+function whenPlotly(chart) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const poll = () => {
-      if (window.Plotly) resolve(window.Plotly);
-      else if (Date.now() - started > PLOTLY_WAIT_MS) reject(new Error("plotly.js did not load"));
-      else setTimeout(poll, 20);
+      const waited = Date.now() - started;
+      if (window.Plotly) return resolve(window.Plotly);
+      if (waited > PLOTLY_WAIT_MS) return reject(new Error("plotly.js did not load"));
+      if (waited > ASK_AFTER_MS && !chart.askedForPlotly && !document.querySelector(LOADER)) {
+        chart.askedForPlotly = true;
+        chart.setStateValue("plotly_missing", String(Date.now()));
+      }
+      setTimeout(poll, 20);
     };
     poll();
   });
@@ -69,7 +78,7 @@ function report(chart) {
 }
 
 async function draw(chart, data) {
-  const Plotly = await whenPlotly();
+  const Plotly = await whenPlotly(chart);
   const figure = data.figure;
   await Plotly.react(chart.div, figure.data, figure.layout, data.config);
   const trace = chart.div.data[0];
