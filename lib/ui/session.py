@@ -12,6 +12,7 @@ from lib.safe_text import md, md_sentence
 from lib.selection import Choices, apply_choices, default_choices
 from lib.sources import SourceError, load_source
 from lib.sweep import Sweep, empty_sweep
+from lib.ui.heap import freeze_startup_heap
 
 LOADED_KEY = "sweep.loaded"
 GENERATION_KEY = "sweep.generation"
@@ -38,6 +39,7 @@ def loaded_sweep() -> Sweep:
             st.session_state[LOADED_KEY] = empty_sweep(
                 "The demo sweep could not be read: load a sweep instead"
             )
+        freeze_startup_heap()  # the app's imports and the demo are loaded by now: see lib.ui.heap
     sweep: Sweep = st.session_state[LOADED_KEY]
     return sweep
 
