@@ -9,7 +9,7 @@ drawn before issue 14 (`st.plotly_chart`), make a second checkout without touchi
     python benchmarks/bench_parallel_browser.py /tmp/before . && git worktree remove /tmp/before
 
 Per checkout and repeat, a fresh server (as `tests/e2e/conftest.py` starts it, this Python) and a
-fresh browser context; printed is the median over the repeats of:
+fresh browser context, the checkouts taking turns; printed is the median over the repeats of:
 - server start -> home page drawn (the server's own start included);
 - opening /parallel on the demo -> the chart drawn, and the bytes the server sent meanwhile;
 - a sidebar widget that leaves the chart as it is (the "hide" toggle with no filter) and one that
@@ -191,23 +191,21 @@ def main() -> None:
     parser.add_argument("app_dirs", nargs="*", type=Path, default=[REPO])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    results: dict[str, dict[str, float]] = {}
+    runs: dict[Path, list[dict[str, float]]] = {d: [] for d in args.app_dirs}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        for app_dir in args.app_dirs:
-            runs = [measure_once(app_dir.resolve(), browser) for _ in range(args.repeat)]
-            keys = list(dict.fromkeys(k for run in runs for k in run))
-            results[revision(app_dir)] = {
-                k: statistics.median(run[k] for run in runs if k in run) for k in keys
-            }
+        for _ in range(args.repeat):  # checkouts take turns, so a busy spell of the machine hits each
+            for app_dir in args.app_dirs:
+                runs[app_dir].append(measure_once(app_dir.resolve(), browser))
         browser.close()
-    labels = list(dict.fromkeys(k for figures in results.values() for k in figures))
-    print(f"median of {args.repeat} (fresh server and browser context each)")
-    for name, figures in results.items():
-        print(f"\n{name}")
+    print(f"median of {args.repeat} (fresh server and browser context each, checkouts taking turns)")
+    labels = list(dict.fromkeys(k for measured in runs.values() for run in measured for k in run))
+    for app_dir, measured in runs.items():
+        print(f"\n{revision(app_dir)}")
         for label in labels:
-            value = figures.get(label)
-            print(f"  {label:<48} {'—' if value is None else f'{value:8.2f}'}")
+            values = [run[label] for run in measured if label in run]
+            shown = f"{statistics.median(values):8.2f}" if values else "       —"
+            print(f"  {label:<48} {shown}")
 
 
 if __name__ == "__main__":
