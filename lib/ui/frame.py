@@ -20,6 +20,7 @@ from lib.ui.links import link_notice, open_linked_source
 from lib.ui.session import current_sweep
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 
 log = logging.getLogger("sweepscope")
 # One script run per thread: marks runs already inside the frame, and holds the sidebar's banner slot.
@@ -49,7 +50,8 @@ def navigation() -> dict[str, list[StreamlitPage]]:
 
 def run_app() -> None:
     """The whole app: page config, navigation, the linked sweep, the shared sidebar, the chosen page."""
-    st.set_page_config(page_title="Sweepscope", page_icon=":material/insights:", layout="wide")
+    # A local image: a Material icon as page_icon makes the browser fetch it from fonts.gstatic.com
+    st.set_page_config(page_title="Sweepscope", page_icon=str(FAVICON), layout="wide")
     page = st.navigation(navigation())
     open_linked_source()
     _frame.banner = st.sidebar.empty()

@@ -35,3 +35,17 @@ def test_deep_link_on_a_fresh_server_renders_the_full_page(app_url: str, page: P
     expect(nav.get_by_role("link", name="Home")).to_be_visible()
     expect(nav.get_by_text("streamlit app")).to_have_count(0)
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_the_app_asks_nothing_of_the_network(app_url: str, page: Page) -> None:
+    """Offline demos: every request the pages make goes to the app's own server (the favicon too)."""
+    elsewhere: list[str] = []
+    page.on(
+        "request",
+        lambda r: elsewhere.append(r.url) if not r.url.startswith((app_url, "data:", "blob:")) else None,
+    )
+    for path in ("", "parallel", "curves"):
+        page.goto(f"{app_url}/{path}")
+        wait_for_idle(page)
+    page.wait_for_timeout(3000)  # the favicon and late assets
+    assert elsewhere == []
