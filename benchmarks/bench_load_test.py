@@ -85,11 +85,14 @@ INSTRUMENT = """
     document.addEventListener('change', () => { bench.lastAction = performance.now(); }, true);
 })();
 """
-# Settled: not running, nothing changed for `quiet` ms, and either a rerun ended after the action or
-# (no state change was rendered at all) the page changed after it and has been quiet for `fallback` ms.
-SETTLED = f"""([runs, quiet, fallback]) => {{
+# Settled: the step's result is on the page (an element matching `selector` whose text holds `text`),
+# nothing runs, nothing changed for `quiet` ms, and a rerun ended after the action or (no state change
+# was rendered at all) the page changed after it and has been quiet for `fallback` ms.
+SETTLED = f"""([runs, quiet, fallback, selector, text]) => {{
     const b = window.__bench, now = performance.now();
     if (b.busy || document.querySelector('{IDLE}') === null) return false;
+    if (![...document.querySelectorAll(selector)].some((e) => (e.textContent || '').includes(text)))
+        return false;
     if (now - Math.max(b.lastIdle, b.lastChange) < quiet) return false;
     return b.runs > runs || (b.lastChange > b.lastAction && now - b.lastAction > fallback);
 }}"""
@@ -238,9 +241,10 @@ def machine_busy_seconds() -> tuple[float, float]:
 # ------------------------------------------------------------------------------------ a session
 
 
-async def settle(page: Page, runs_before: int, timeout_ms: float) -> float:
-    """Wait for the reruns an action started to end; the action-to-last-rerun time in seconds."""
-    args = [runs_before, QUIET_MS, FALLBACK_MS]
+async def settle(page: Page, runs_before: int, ready: tuple[str, str], timeout_ms: float) -> float:
+    """Wait for the reruns an action started to end with `ready` (selector, text) on the page; the
+    action-to-last-rerun time in seconds."""
+    args = [runs_before, QUIET_MS, FALLBACK_MS, *ready]
     await page.wait_for_function(SETTLED, arg=args, timeout=timeout_ms, polling=100)
     bench = await page.evaluate("window.__bench")
     end = bench["lastIdle"] if bench["runs"] > runs_before else bench["lastChange"]
@@ -265,10 +269,10 @@ async def check_page(page: Page, session: Session, step: str, others: set[str], 
             session.lost.append(f"{step}: the sidebar does not name runs_s{session.tag}.csv")
 
 
-async def act(page: Page, action: Awaitable[None], timeout_ms: float) -> float:
+async def act(page: Page, action: Awaitable[None], ready: tuple[str, str], timeout_ms: float) -> float:
     runs = int(await page.evaluate("window.__bench.runs"))
     await action
-    return await settle(page, runs, timeout_ms)
+    return await settle(page, runs, ready, timeout_ms)
 
 
 async def run_session(
@@ -282,7 +286,8 @@ async def run_session(
     step = "open /load"
     try:
         await page.goto(f"{url}/load")
-        await page.wait_for_function(SETTLED, arg=[0, QUIET_MS, FALLBACK_MS], timeout=timeout_ms, polling=100)
+        args = [0, QUIET_MS, FALLBACK_MS, "h1", "Load a sweep"]
+        await page.wait_for_function(SETTLED, arg=args, timeout=timeout_ms, polling=100)
         session.times[step] = float(await page.evaluate("window.__bench.lastIdle")) / 1000
         await check_page(page, session, step, others, own=False)
 
@@ -290,21 +295,23 @@ async def run_session(
         tab = main.get_by_role("button", name="Upload a runs table").or_(
             main.get_by_role("radio", name="Upload a runs table")
         )
-        session.times[step] = await act(page, tab.first.click(), timeout_ms)
+        uploader = ('[data-testid="stFileUploader"]', "Runs table")
+        session.times[step] = await act(page, tab.first.click(), uploader, timeout_ms)
         step = "upload file"
-        uploader = page.locator('[data-testid="stFileUploader"] input[type=file]')
-        session.times[step] = await act(page, uploader.set_input_files(str(table)), timeout_ms)
+        chooser = page.locator('[data-testid="stFileUploader"] input[type=file]')
+        load_button = ("button", "Load table")
+        session.times[step] = await act(page, chooser.set_input_files(str(table)), load_button, timeout_ms)
         step = "load table"
-        session.times[step] = await act(
-            page, main.get_by_role("button", name="Load table").click(), timeout_ms
-        )
+        loaded = ('[data-testid="stSidebar"]', f"runs_s{session.tag}.csv")
+        click = main.get_by_role("button", name="Load table").click()
+        session.times[step] = await act(page, click, loaded, timeout_ms)
         await check_page(page, session, step, others, own=True)
 
         nav = page.locator('[data-testid="stSidebarNav"]')
         for title, heading in NAV:
             step = title
             link = nav.get_by_role("link", name=title, exact=True)
-            session.times[step] = await act(page, link.click(), timeout_ms)
+            session.times[step] = await act(page, link.click(), ("h1", heading), timeout_ms)
             if not await main.get_by_role("heading", name=heading, exact=True).count():
                 session.errors.append(f"{step}: no heading {heading!r}")
             await check_page(page, session, step, others, own=True)
