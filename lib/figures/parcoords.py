@@ -15,6 +15,7 @@ from lib.figures._common import PLAIN_LINE_COLOUR, UNSELECTED_COLOUR, base_layou
 from lib.figures.parcoords_data import DimensionInfo, Interval, LineColour, ParcoordsInfo
 from lib.values import MISSING_LEVEL
 
+COLOURED_WIDTH = 0.95  # of the plot: room between the last axis and the colour bar
 TILT_ABOVE_AXES = 7  # more axes than this get tilted labels and a taller top margin
 BRUSH_STOPS = 100  # unlabelled ticks per axis at most, so a brush snaps to ~1% of the axis
 ZERO_WIDTH = ("\u200b", "\u200c")  # two zero-width characters spell each unlabelled tick's own text
@@ -56,6 +57,8 @@ def _line(colour: LineColour | None) -> dict[str, Any]:
             "thickness": 14,
             "len": 0.85,
             "outlinewidth": 0,
+            "x": 1.0,  # at the paper's right edge, past the last axis's ticks (the trace ends before)
+            "xanchor": "left",
         },
     }
 
@@ -78,6 +81,7 @@ def parcoords_figure(info: ParcoordsInfo) -> go.Figure:
         rangefont={"size": 1, "color": "rgba(0,0,0,0)"},
         labelangle=-20 if n_axes > TILT_ABOVE_AXES else 0,
         meta={"columns": info.columns},
+        domain={"x": [0.0, COLOURED_WIDTH if info.colour is not None else 1.0]},
     )
     return go.Figure(trace, layout=_layout(n_axes, info.colour is not None))
 

@@ -1,8 +1,9 @@
 """The data step of parallel coordinates: a `ParcoordsSpec` becomes the axes, lines and colour to draw.
 
-Every axis is numbers (see `encoded_axis`). Filters come from widgets (a brush on the chart never
-reaches Python) and are drawn on the axes as constraint ranges, so Plotly greys exactly the runs
-the filters leave out. `parcoords_info` returns plain data; `parcoords.parcoords_figure` draws it.
+Every axis is numbers (see `encoded_axis`). Filters come from the sidebar's widgets or from a brush
+on the chart (read back into real units by `lib.views.parallel_brush`) and are drawn on the axes as
+constraint ranges, so Plotly greys exactly the runs the filters leave out. `parcoords_info`
+returns plain data; `parcoords.parcoords_figure` draws it.
 """
 
 from __future__ import annotations
