@@ -70,23 +70,42 @@ class Reading:
             shown = path.name
         return f"{shown} is {LINK_OUTSIDE}"
 
-    def folder_refusal(self, folder: Path, below: Iterable[Path]) -> str | None:
+    def folder_refusal(
+        self, folder: Path | str, below: Iterable[Path | str], real_parents: dict[str, str] | None = None
+    ) -> str | None:
         """Why `folder` is not read: it, or a file below it that a reader would open, leads outside.
 
         Below a folder inside the roots only a link can lead out, so each path's parts are looked at
         with one `lstat` each (shared between paths, none past a part that is missing), and only a
-        path with a link on the way is resolved.
+        path with a link on the way is resolved. `real_parents`, shared between the calls for the
+        folders of one parent, keeps that parent resolved: a folder that is not a link then costs
+        one `lstat`, not a walk up the whole path.
         """
         if self.roots is None:
             return None
-        if not self.allows(folder):
-            return f"the folder is {LINK_OUTSIDE}"
         base = os.fspath(folder)
+        if not self._allows_folder(base, real_parents):
+            return f"the folder is {LINK_OUTSIDE}"
         kinds: dict[str, int | None] = {}  # lstat mode per part, None when missing
         for path in below:
-            if _link_on_the_way(base, os.fspath(path), kinds) and not self.allows(path):
-                return self.outside_reason(path, base=folder)
+            if _link_on_the_way(base, os.fspath(path), kinds) and not self.allows(Path(path)):
+                return self.outside_reason(Path(path), base=Path(folder))
         return None
+
+    def _allows_folder(self, folder: str, real_parents: dict[str, str] | None) -> bool:
+        parent, name = os.path.split(folder)
+        if real_parents is None or not parent or name in ("", os.curdir, os.pardir):
+            return self.allows(Path(folder))
+        try:
+            is_link = stat.S_ISLNK(os.lstat(folder).st_mode)
+        except OSError:  # missing: resolved as its parent is
+            is_link = False
+        if is_link:
+            return self.allows(Path(folder))
+        if parent not in real_parents:
+            real_parents[parent] = str(_real(Path(parent)))
+        real = os.path.join(real_parents[parent], name)
+        return any(real == str(root) or real.startswith(_as_prefix(root)) for root in self.roots or ())
 
     def check(self, path: Path) -> None:
         """`OutsideAllowedFolders` unless `path` may be read."""
@@ -97,14 +116,21 @@ class Reading:
 UNGUARDED = Reading()
 
 
+def _as_prefix(root: Path) -> str:
+    text = str(root)
+    return text if text.endswith(os.sep) else text + os.sep
+
+
 def _link_on_the_way(base: str, path: str, kinds: dict[str, int | None]) -> bool:
     """Whether a part of `path` below `base` is a link (parts looked up once in `kinds`)."""
     prefix = base.rstrip(os.sep) + os.sep
-    if not path.startswith(prefix) or os.pardir in path[len(prefix) :].split(os.sep):
+    rest = path[len(prefix) :]
+    if not path.startswith(prefix) or os.pardir in rest.split(os.sep):
         return True  # not plainly below the folder: let `allows` decide
-    part = base
-    for name in path[len(prefix) :].split(os.sep):
-        part = os.path.join(part, name)
+    start = 0
+    while True:
+        cut = rest.find(os.sep, start)
+        part = prefix + (rest if cut < 0 else rest[:cut])
         if part not in kinds:
             try:
                 kinds[part] = os.lstat(part).st_mode
@@ -115,7 +141,9 @@ def _link_on_the_way(base: str, path: str, kinds: dict[str, int | None]) -> bool
             return False
         if stat.S_ISLNK(mode):
             return True
-    return False
+        if cut < 0:
+            return False
+        start = cut + 1
 
 
 def _real(path: Path) -> Path:

@@ -19,17 +19,19 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lib.histories import LocalRuns, RunLogFiles
 from lib.sources.errors import SourceError
 from lib.sources.reading import UNGUARDED, Reading
 from lib.sources.safe_load import dropped_note, too_many_keys, without_oversized
+from lib.sources.wandb import run_log
 from lib.sources.wandb.debug_log import DEBUG_LOG, debug_log_config
 from lib.sources.wandb.folders import RunFolder, find_run_folders
 from lib.sources.wandb.run_files import ONLINE_FILES, read_online_files, summary_runtime
-from lib.sources.wandb.run_log import RunLog, read_run_logs
+from lib.sources.wandb.run_log import RunLog
 from lib.sweep import CRASHED, FAILED, FINISHED, UNKNOWN, RunRecord, Sweep, sweep_from_records
 
 MAX_NOTES = 10
@@ -73,6 +75,11 @@ def load_wandb_folder(
             f"{str(path)!r} is not a folder: give a wandb/ folder, the project folder holding it, "
             "or one run folder."
         )
+    with run_log.collector_paused():
+        return _load(path, reading)
+
+
+def _load(path: Path, reading: Reading) -> Sweep:
     found = find_run_folders(path, reading)
     if not found.folders and not found.refused:
         raise SourceError(
@@ -88,7 +95,7 @@ def load_wandb_folder(
     sweep = sweep_from_records(
         records, source=f"wandb folder {_label(found.wandb_dir)} ({len(records)} runs)", skipped=skipped
     )
-    history = history_files(reads, reading) if cache else None
+    history = history_files(reads, reading) if reading.cache else None
     return sweep.replace(notes=[*notes, *sweep.notes], history=history)
 
 
@@ -134,25 +141,77 @@ def _label(wandb_dir: Path) -> str:
 
 
 def read_run_folders(folders: Sequence[RunFolder], reading: Reading = UNGUARDED) -> list[FolderRead]:
-    """Read every folder: the `.wandb` logs in one batch (cached), then `files/` where needed.
+    """Read every folder: its `.wandb` log (parses cached by size and mtime), then `files/` where the
+    log does not do. Many folders to parse are read by forked workers (`run_log.map_forked`), each
+    doing all of a folder's checks, reading and parsing.
 
     A folder that, or one of whose files, leads outside what `reading` allows is not read at all.
     """
-    refusals = [reading.folder_refusal(f.path, _files_read(f)) for f in folders]
-    readable = [f for f, refusal in zip(folders, refusals, strict=True) if refusal is None]
-    checked = Reading(None, reading.cache)  # the logs' paths were just checked with their folders
-    logs = iter(read_run_logs([f.log_path for f in readable if f.log_path is not None], checked))
-    reads = {id(f): _read_folder(f, next(logs) if f.log_path else None, reading.cache) for f in readable}
-    return [
-        reads[id(f)] if refusal is None else FolderRead(f, reason=refusal)
-        for f, refusal in zip(folders, refusals, strict=True)
-    ]
+    real_parents: dict[str, str] = {}  # the wandb/ folder resolved once, not once per run folder
+    looked_up = reading.cache and run_log.cache_holds_any()
+    done = _from_cache(folders, reading, real_parents) if looked_up else {}
+    todo = [f for f in folders if id(f) not in done]
+    checked = Reading(None, reading.cache) if looked_up else reading  # _from_cache checked them
+    outcomes = run_log.map_forked(partial(_read_log_folder, checked, real_parents), todo)
+    for folder, outcome in zip(todo, outcomes, strict=True):
+        done[id(folder)] = _finish_read(folder, outcome, reading.cache)
+    return [done[id(f)] for f in folders]
 
 
-def _files_read(folder: RunFolder) -> list[Path]:
+class _LogFolderRead(NamedTuple):
+    """One folder as a worker read it, sent back without its paths (the parent has the folder)."""
+
+    refusal: str | None = None
+    key: tuple[str, int, int] | None = None  # the parse's cache key
+    log: RunLog | SourceError | None = None
+    nbytes: int = 0
+    read: tuple[RunRecord | None, tuple[str, ...], str | None, bool] | None = None  # a FolderRead's
+
+
+def _read_log_folder(reading: Reading, real_parents: dict[str, str], folder: RunFolder) -> _LogFolderRead:
+    """The checks, and the run log read and parsed; the whole read when the log alone makes it."""
+    refusal = reading.folder_refusal(folder.path, _files_read(folder), real_parents)
+    if refusal is not None or folder.log_path is None:
+        return _LogFolderRead(refusal)
+    key, log, nbytes = run_log.read_and_parse(folder.log_path)
+    if not isinstance(log, RunLog) or not log.has_run_record:
+        return _LogFolderRead(None, key, log, nbytes)  # files/ and logs/debug.log: read by the parent
+    read = _read_folder(folder, log, reading.cache)
+    return _LogFolderRead(None, key, log, nbytes, (read.record, read.notes, read.reason, read.has_log))
+
+
+def _finish_read(folder: RunFolder, outcome: _LogFolderRead, cache: bool) -> FolderRead:
+    if outcome.refusal is not None:
+        return FolderRead(folder, reason=outcome.refusal)
+    if cache:
+        run_log.keep_parse(outcome.key, outcome.log, outcome.nbytes)
+    if outcome.read is not None:
+        return FolderRead(folder, *outcome.read)
+    return _read_folder(folder, outcome.log, cache)
+
+
+def _from_cache(
+    folders: Sequence[RunFolder], reading: Reading, real_parents: dict[str, str]
+) -> dict[int, FolderRead]:
+    """Every folder checked, and read where that needs no parse: refused ones, and those whose log
+    is cached or missing (by `id` of the folder)."""
+    done: dict[int, FolderRead] = {}
+    for folder in folders:
+        refusal = reading.folder_refusal(folder.path, _files_read(folder), real_parents)
+        if refusal is not None:
+            done[id(folder)] = FolderRead(folder, reason=refusal)
+            continue
+        found, log = run_log.cached_run_log(folder.log_path) if folder.log_path else (True, None)
+        if found:
+            done[id(folder)] = _read_folder(folder, log, reading.cache)
+    return done
+
+
+def _files_read(folder: RunFolder) -> list[str]:
     """Every file the readers below may open in `folder`."""
-    files = [folder.path / name for name in (*ONLINE_FILES, DEBUG_LOG)]
-    return [folder.log_path, *files] if folder.log_path else files
+    base = os.fspath(folder.path)
+    files = [f"{base}{os.sep}{name}" for name in (*ONLINE_FILES, DEBUG_LOG)]
+    return [os.fspath(folder.log_path), *files] if folder.log_path else files
 
 
 def _read_folder(folder: RunFolder, log: RunLog | SourceError | None, cache: bool) -> FolderRead:

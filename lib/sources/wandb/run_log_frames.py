@@ -21,6 +21,7 @@ BLOCK_SIZE = 32 * 1024
 CHUNK_HEADER = struct.Struct("<IHB")  # crc, length, type
 FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 _TYPE_CRC = {kind: zlib.crc32(bytes((kind,))) for kind in (FULL, FIRST, MIDDLE, LAST)}  # CRC seeds
+_HEAD = CHUNK_HEADER.size
 
 
 def read_payloads(data: bytes) -> tuple[list[bytes], str | None]:
@@ -41,41 +42,41 @@ def read_payloads(data: bytes) -> tuple[list[bytes], str | None]:
 def _split_chunks(data: bytes, pos: int, payloads: list[bytes]) -> str | None:
     """Appends each reassembled payload to `payloads`; returns why it stopped early, if it did."""
     end = len(data)
+    # bound once: this loop runs for every record of every file
+    unpack, crc32, seeds, head = CHUNK_HEADER.unpack_from, zlib.crc32, _TYPE_CRC, _HEAD
+    append = payloads.append
     pending: list[bytes] | None = None  # chunks of a record split across blocks
     while pos < end:
         left_in_block = BLOCK_SIZE - pos % BLOCK_SIZE
-        if left_in_block < CHUNK_HEADER.size:
+        if left_in_block < head:
             pos += left_in_block  # zero padding at the end of a block
             continue
-        if end - pos < CHUNK_HEADER.size:
+        if end - pos < head:
             return f"the file ends inside a chunk header at byte {pos} (cut while being written)"
-        crc, length, kind = CHUNK_HEADER.unpack_from(data, pos)
-        if length > left_in_block - CHUNK_HEADER.size or not FULL <= kind <= LAST:
+        crc, length, kind = unpack(data, pos)
+        if length > left_in_block - head or kind not in seeds:
             if not data[pos:].strip(b"\0"):
                 return f"the file ends in zero bytes from byte {pos} (cut while being written)"
             return f"damaged framing at byte {pos} (chunk type {kind}, length {length})"
-        start = pos + CHUNK_HEADER.size
-        stop = start + length
-        if stop > end:
-            return f"the file ends inside a record at byte {pos} (cut while being written)"
-        payload = data[start:stop]
-        if zlib.crc32(payload, _TYPE_CRC[kind]) != crc:
-            return f"checksum mismatch at byte {pos}: the file is damaged from there on"
-        pos = stop
-        if kind == FULL:
-            if pending is not None:
-                return f"a record split across blocks is never finished (at byte {pos})"
-            payloads.append(payload)
+        start = pos + head
+        pos = start + length
+        if pos > end:
+            return f"the file ends inside a record at byte {start - head} (cut while being written)"
+        payload = data[start:pos]
+        if crc32(payload, seeds[kind]) != crc:
+            return f"checksum mismatch at byte {start - head}: the file is damaged from there on"
+        if kind == FULL and pending is None:
+            append(payload)
+        elif kind == FULL or (kind == FIRST and pending is not None):
+            return f"a record split across blocks is never finished (at byte {pos})"
         elif kind == FIRST:
-            if pending is not None:
-                return f"a record split across blocks is never finished (at byte {pos})"
             pending = [payload]
         elif pending is None:
             return f"damaged framing at byte {pos}: a continuation chunk without its start"
         else:
             pending.append(payload)
             if kind == LAST:
-                payloads.append(b"".join(pending))
+                append(b"".join(pending))
                 pending = None
     if pending is not None:
         return "the file ends inside a record (cut while being written)"

@@ -76,19 +76,58 @@ def _record_class_from_descriptors() -> type[Any]:
     return record
 
 
-HISTORY_FIELD, SUMMARY_FIELD = 2, 3  # `Record.history`, `Record.summary` (wandb_internal.proto)
+HISTORY_FIELD, SUMMARY_FIELD, CONFIG_FIELD = 2, 3, 5  # members of `Record.record_type`
+RUN_FIELD, EXIT_FIELD = 17, 18
+# `num`, `control`, `uuid` and `_info`: W&B writes them before the record's kind in some records
+# and after it in others (its writer does not keep field-number order)
+_BESIDE_THE_KIND = frozenset({16, 19, 200})
+_NUM_TAG = 0x08  # field 1 (num), a varint
 
 
 def record_field(payload: bytes) -> int | None:
-    """The number of a record's first field after `num`, read from its first bytes without decoding
-    it (protobuf writes fields in number order; `num` is field 1). None when it is not plain."""
-    i = 0
-    if payload[:1] == b"\x08":  # Record.num, a varint
-        i = 1
-        while i < len(payload) and payload[i] & 0x80:
-            i += 1
+    """The field number of a record's kind (its `record_type` member), read from the wire without
+    decoding it: `num`, `control`, `uuid` and `_info` are stepped over. None when the bytes are not
+    plainly a record (let the decoder say why)."""
+    i, end = 0, len(payload)
+    while i < end:
+        tag = payload[i]
         i += 1
-    if i >= len(payload) or payload[i] & 0x80:
-        return None
-    tag = payload[i]
-    return tag >> 3 if tag & 0x7 == 2 else None  # only length-delimited (message) fields
+        if tag & 0x80:  # a two-byte tag: fields 16 to 2047
+            if i >= end or payload[i] & 0x80:
+                return None
+            tag = (tag & 0x7F) | (payload[i] << 7)
+            i += 1
+        if tag == _NUM_TAG:
+            while i < end and payload[i] & 0x80:
+                i += 1
+            i += 1
+            continue
+        if tag & 0x7 != 2:  # every member of the oneof, and each field stepped over, is a message
+            return None
+        if tag >> 3 not in _BESIDE_THE_KIND:
+            return tag >> 3
+        length, i = _varint(payload, i)
+        if length < 0:
+            return None
+        i += length
+    return None
+
+
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    """The varint at `i` and the index after it; -1 when it is cut or longer than 4 bytes."""
+    value = shift = 0
+    while i < len(data) and shift <= 21:
+        byte = data[i]
+        value |= (byte & 0x7F) << shift
+        i += 1
+        if not byte & 0x80:
+            return value, i
+        shift += 7
+    return -1, i
+
+
+def unreplayed_fields(record: type[Any]) -> frozenset[int]:
+    """The kinds of record a run log's replay has no use for (history, stats, telemetry, output,
+    files, environment, ...): every member of `record_type` but run, config, summary and exit."""
+    kinds = record.DESCRIPTOR.oneofs_by_name["record_type"].fields
+    return frozenset(f.number for f in kinds) - {RUN_FIELD, CONFIG_FIELD, SUMMARY_FIELD, EXIT_FIELD}

@@ -1,20 +1,23 @@
 """W&B run-log records replayed into one `RunLog`: the run's names, config, summary and exit.
 
 Config and summary are replayed into trees whose leaves stay JSON text until the end: most keys
-are overwritten at every logged step, so only the last value of each is ever decoded. A record
-protobuf cannot parse ends the replay; what came before is kept and `RunLog.problem` says why.
+are overwritten at every logged step, so only the last value of each is ever decoded. Records of
+kinds the replay has no use for (history, stats, telemetry, output, ...: most of a file) are known
+by their field number and never decoded. A record protobuf cannot parse ends the replay; what came
+before is kept and `RunLog.problem` says why.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from lib.sources import limits
 from lib.sources.safe_load import MAX_DEPTH, MAX_VALUE_BYTES, load_json
 from lib.sources.wandb.run_log_frames import read_payloads
-from lib.sources.wandb.run_log_proto import HISTORY_FIELD, SUMMARY_FIELD, record_class, record_field
+from lib.sources.wandb.run_log_proto import SUMMARY_FIELD, record_class, record_field, unreplayed_fields
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,13 @@ def parse_run_log(data: bytes) -> RunLog:
     history rows are never applied to it. Raises `SourceError` for bytes that are not a run log.
     """
     payloads, problem = read_payloads(data)
-    from_string = record_class().FromString
+    record_type = record_class()
+    from_string, unreplayed = record_type.FromString, _unreplayed(record_type)
     replay = _Replay()
     summaries = _SummaryBatch(replay.summary, from_string, replay.too_deep)
     for index, payload in enumerate(payloads):
         field = record_field(payload)
-        if field == HISTORY_FIELD:
+        if field in unreplayed:
             continue  # never applied: not worth decoding
         if field == SUMMARY_FIELD:
             summaries.add(index, payload)
@@ -81,6 +85,15 @@ def parse_run_log(data: bytes) -> RunLog:
     if damaged_at is not None and (problem is None or "cannot be decoded" not in problem):
         problem = _undecodable(damaged_at)
     return replay.result(record_count=len(payloads), problem=problem)
+
+
+_UNREPLAYED: dict[type[Any], frozenset[int]] = {}
+
+
+def _unreplayed(record: type[Any]) -> frozenset[int]:
+    if record not in _UNREPLAYED:
+        _UNREPLAYED[record] = unreplayed_fields(record)
+    return _UNREPLAYED[record]
 
 
 def _undecodable(index: int) -> str:
@@ -186,10 +199,13 @@ def _apply_changes(tree: dict[str, Any], changes: Any, too_deep: list[str]) -> N
     """
     for update in changes.update:
         nested = update.nested_key
-        if len(nested) == 1:  # the common case, kept cheap: this runs for every logged value
+        depth = len(nested)
+        if depth == 1:  # the common case, kept cheap: this runs for every logged value
             tree[nested[0]] = update.value_json
-        elif len(nested) > MAX_DEPTH:
+        elif depth > MAX_DEPTH:
             too_deep.append(".".join(nested[:3]) + "...")
+        elif depth == 2 and type(child := tree.get(nested[0])) is dict:  # `_wandb.runtime` each step
+            child[nested[1]] = update.value_json
         elif nested:
             _set_path(tree, tuple(nested), update.value_json)
         else:
@@ -246,10 +262,22 @@ def _decoded(tree: dict[str, Any], prefix: str, bad: list[str], too_big: list[st
             continue
         try:
             # NaN and Infinity are accepted; short text cannot nest past the budget: no checks needed
-            out[key] = json.loads(value) if len(value) <= _SHORT_JSON else load_json(value, "a value")
+            out[key] = _short_json(value) if len(value) <= _SHORT_JSON else load_json(value, "a value")
         except ValueError:  # OverBudget too
             bad.append(f"{prefix}{key}")
     return out
 
 
 _SHORT_JSON = 200  # two characters per level of nesting: within safe_load.MAX_DEPTH
+# json.loads' own C scanner, without its wrappers
+_SCAN_ONE_VALUE: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _short_json(text: str) -> Any:
+    """`json.loads(text)`: the scanner alone when it reads the whole text (the usual case, half
+    the cost), else `json.loads` itself (spaces around the value, a BOM, an error to raise)."""
+    try:
+        value, end = _SCAN_ONE_VALUE(text, 0)
+    except StopIteration:
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
