@@ -68,8 +68,8 @@ ACTIVE_SELECTOR = ", ".join(
         "span[style*=color]",
     ]
 )
-PAGES = ["Load", "Parallel coordinates", "Parameter importance", "Shape of the response"]
-PAGES += ["Search history", "Next sweep", "Home"]
+PAGES = ["Load a sweep", "Parallel coordinates", "Parameter importance", "Shape of the response"]
+PAGES += ["Learning curves", "Search history", "Next sweep", "Home"]
 IMPORTANCE_TABS = list(TABS)[1:]  # the first is open on arrival
 
 
