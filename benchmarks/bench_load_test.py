@@ -7,8 +7,9 @@ Every session, all at once:
 - deep-links to /load (the first page a visitor opens), picks "Upload a runs table", uploads ITS OWN
   runs table (run names `run-sNN-…`, a parameter `width_sNN`, file `runs_sNN.csv`) and loads it;
 - visits every page of the sidebar's navigation in order.
-A step's time runs from the click (or the file's change event, or the navigation's start) to the end
-of the page's last rerun, on the page's own clock, once the page has been quiet for QUIET_MS.
+A step's "rerun" time runs from the click (or the file's change event, or the navigation's start) to
+the end of the page's last rerun, on the page's own clock; its "drawn" time to the browser's last
+change of the page (charts, tables), and the next step waits for that (at most DRAW_CAP_MS).
 After each step it records any `stException`, "Something went wrong" or error alert, and reads all the
 page's text (shadow roots and iframes too): another session's names there is a crossing, a sidebar
 that does not name the session's own table is a lost sweep. The server's RSS and CPU are sampled
@@ -93,10 +94,13 @@ SETTLED = f"""([runs, quiet, fallback, selector, text]) => {{
     if (b.busy || document.querySelector('{IDLE}') === null) return false;
     if (![...document.querySelectorAll(selector)].some((e) => (e.textContent || '').includes(text)))
         return false;
-    if (now - Math.max(b.lastIdle, b.lastChange) < quiet) return false;
-    return b.runs > runs || (b.lastChange > b.lastAction && now - b.lastAction > fallback);
+    if (b.runs > runs) return now - b.lastIdle > quiet;
+    return b.lastChange > b.lastAction && now - b.lastChange > quiet && now - b.lastAction > fallback;
 }}"""
 FALLBACK_MS = 5_000
+# Drawn: nothing added to or removed from the page for `quiet` ms (charts, tables, components).
+DRAWN = """([quiet]) => performance.now() - window.__bench.lastChange > quiet"""
+DRAW_CAP_MS = 60_000
 ALL_TEXT = """() => {
     const parts = [];
     const walk = (root) => {
@@ -118,6 +122,14 @@ class Session:
     errors: list[str] = field(default_factory=list)
     crossings: list[str] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)
+    drawn: dict[str, float] = field(default_factory=dict)
+    still_drawing: list[str] = field(default_factory=list)
+
+    def record_drawn(self, step: str, seconds: float | None) -> None:
+        if seconds is None:
+            self.still_drawing.append(step)
+        else:
+            self.drawn[step] = seconds
 
     @property
     def tag(self) -> str:
@@ -251,6 +263,19 @@ async def settle(page: Page, runs_before: int, ready: tuple[str, str], timeout_m
     return float(end - bench["lastAction"]) / 1000
 
 
+async def drawn(page: Page, since_page_start: bool = False) -> float | None:
+    """Wait (at most DRAW_CAP_MS) until the browser stops changing the page; the action-to-last-change
+    time in seconds, None if it was still drawing. The next action waits for this, so one page's
+    drawing is not billed to the next."""
+    try:
+        await page.wait_for_function(DRAWN, arg=[QUIET_MS], timeout=DRAW_CAP_MS, polling=100)
+    except Exception:
+        return None
+    bench = await page.evaluate("window.__bench")
+    start = 0.0 if since_page_start else bench["lastAction"]
+    return float(bench["lastChange"] - start) / 1000
+
+
 async def check_page(page: Page, session: Session, step: str, others: set[str], own: bool) -> None:
     main = page.locator('[data-testid="stMain"]')
     if n := await page.locator('[data-testid="stException"]').count():
@@ -269,10 +294,18 @@ async def check_page(page: Page, session: Session, step: str, others: set[str], 
             session.lost.append(f"{step}: the sidebar does not name runs_s{session.tag}.csv")
 
 
-async def act(page: Page, action: Awaitable[None], ready: tuple[str, str], timeout_ms: float) -> float:
+async def act(
+    page: Page,
+    session: Session,
+    step: str,
+    action: Awaitable[None],
+    ready: tuple[str, str],
+    timeout_ms: float,
+) -> None:
     runs = int(await page.evaluate("window.__bench.runs"))
     await action
-    return await settle(page, runs, ready, timeout_ms)
+    session.times[step] = await settle(page, runs, ready, timeout_ms)
+    session.record_drawn(step, await drawn(page))
 
 
 async def run_session(
@@ -289,6 +322,7 @@ async def run_session(
         args = [0, QUIET_MS, FALLBACK_MS, "h1", "Load a sweep"]
         await page.wait_for_function(SETTLED, arg=args, timeout=timeout_ms, polling=100)
         session.times[step] = float(await page.evaluate("window.__bench.lastIdle")) / 1000
+        session.record_drawn(step, await drawn(page, since_page_start=True))
         await check_page(page, session, step, others, own=False)
 
         step = "pick upload"
@@ -296,22 +330,22 @@ async def run_session(
             main.get_by_role("radio", name="Upload a runs table")
         )
         uploader = ('[data-testid="stFileUploader"]', "Runs table")
-        session.times[step] = await act(page, tab.first.click(), uploader, timeout_ms)
+        await act(page, session, step, tab.first.click(), uploader, timeout_ms)
         step = "upload file"
         chooser = page.locator('[data-testid="stFileUploader"] input[type=file]')
         load_button = ("button", "Load table")
-        session.times[step] = await act(page, chooser.set_input_files(str(table)), load_button, timeout_ms)
+        await act(page, session, step, chooser.set_input_files(str(table)), load_button, timeout_ms)
         step = "load table"
         loaded = ('[data-testid="stSidebar"]', f"runs_s{session.tag}.csv")
         click = main.get_by_role("button", name="Load table").click()
-        session.times[step] = await act(page, click, loaded, timeout_ms)
+        await act(page, session, step, click, loaded, timeout_ms)
         await check_page(page, session, step, others, own=True)
 
         nav = page.locator('[data-testid="stSidebarNav"]')
         for title, heading in NAV:
             step = title
             link = nav.get_by_role("link", name=title, exact=True)
-            session.times[step] = await act(page, link.click(), ("h1", heading), timeout_ms)
+            await act(page, session, step, link.click(), ("h1", heading), timeout_ms)
             if not await main.get_by_role("heading", name=heading, exact=True).count():
                 session.errors.append(f"{step}: no heading {heading!r}")
             await check_page(page, session, step, others, own=True)
@@ -367,6 +401,12 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
+def figures(values: list[float]) -> str:
+    if not values:
+        return f"{'-':>7} {'-':>7} {'-':>7}"
+    return f"{percentile(values, 50):7.2f} {percentile(values, 95):7.2f} {max(values):7.2f}"
+
+
 def report(sessions: list[Session], server: Server, stderr: str, usage: Usage) -> None:
     errors = [e for s in sessions for e in s.errors]
     crossings = [f"s{s.tag} {c}" for s in sessions for c in s.crossings]
@@ -378,20 +418,22 @@ def report(sessions: list[Session], server: Server, stderr: str, usage: Usage) -
         print(f"  {line}")
     if "Traceback" in stderr:
         print("server stderr has a traceback:\n" + stderr[-3000:])
-    steps = list(dict.fromkeys(k for s in sessions for k in s.times))
-    print(f"  {'step':<24} {'n':>3} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
-    every: list[float] = []
-    for step in steps:
-        values = [s.times[step] for s in sessions if step in s.times]
-        every += values
-        print(
-            f"  {step:<24} {len(values):>3} {percentile(values, 50):7.2f} "
-            f"{percentile(values, 95):7.2f} {max(values):7.2f}"
-        )
+    still = sum(len(s.still_drawing) for s in sessions)
     print(
-        f"  {'overall':<24} {len(every):>3} {percentile(every, 50):7.2f} "
-        f"{percentile(every, 95):7.2f} {max(every, default=float('nan')):7.2f}"
+        "rerun: action -> last rerun done; drawn: -> the page stopped changing "
+        f"({still} steps still drawing after {DRAW_CAP_MS // 1000} s)"
     )
+    head = f"{'rerun p50':>9} {'p95':>7} {'max':>7}   {'drawn p50':>9} {'p95':>7} {'max':>7}"
+    print(f"  {'step':<24} {'n':>3} {head}")
+    every: list[float] = []
+    every_drawn: list[float] = []
+    for step in list(dict.fromkeys(k for s in sessions for k in s.times)):
+        values = [s.times[step] for s in sessions if step in s.times]
+        drawn_values = [s.drawn[step] for s in sessions if step in s.drawn]
+        every += values
+        every_drawn += drawn_values
+        print(f"  {step:<24} {len(values):>3}   {figures(values)}     {figures(drawn_values)}")
+    print(f"  {'overall':<24} {len(every):>3}   {figures(every)}     {figures(every_drawn)}")
     rss = server.rss_mb or [float("nan")]
     print(f"server RSS peak {max(rss):.0f} MB, final {rss[-1]:.0f} MB")
     print(usage.text())
