@@ -1,7 +1,7 @@
 """How fast `load_source(<wandb dir>)` reads run folders as the wandb package writes them, against bare.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_wandb_written_folders.py [--runs 5000] [--repeats 5]
-        [--before /tmp/loader-before] [--busy both|no|only] [--profile]
+        [--before /tmp/loader-before] [--busy both|no|only]
 
 Unlike bench_wandb_folder.py (folders holding only `run-<id>.wandb`), every clone folder here holds
 everything the wandb package wrote: `files/` (requirements.txt, output.log; wandb 0.31 offline
@@ -19,13 +19,15 @@ Figures (each from a fresh Python process with the loader imported and `Record` 
 in the page cache; medians over --repeats rounds that interleave every variant):
 - bare: every run log's bytes read, split into records (no CRC check) and every record decoded
   with `record_class().FromString`, nothing else (the list of paths is made before timing; the
-  loader reads no other file of these folders). "forked" splits the files over the same forked
-  pool the loader uses for a cold load from a single-threaded process (its start included),
-  "in-process" does it in one process as the threaded app server does;
+  loader reads no other file of these folders: their offline run logs all have a run record).
+  "forked" shares the files out as the checkout's loader does for a cold load from a
+  single-threaded process (`run_log.map_forked` where it has one, else the pool of 2 forked
+  workers older loaders used), the workers' start and end included; "in-process" does it all in
+  one process, as the threaded app server does;
 - cold: the first `load_source(<wandb dir>)` of the process, with and without
-  `allowed_roots=[<its parent>]` (the app always passes allowed roots); then the caches
-  (`RUN_LOG_CACHE`, `ONLINE_CACHE`) are cleared and it is timed again: the "cold" figure is the
-  median of both; warm: a load with the caches full;
+  `allowed_roots=[<its parent>]` (the app always passes allowed roots); warm: the same load again,
+  from the caches (`RUN_LOG_CACHE`, `ONLINE_CACHE`, cleared before the next cold one);
+- wall and CPU time (this process and its reaped workers; steadier on a shared machine);
 - busy: the same rounds while a CPU-burning process runs on each core.
 With --before, a checkout of other loader code (`git worktree add /tmp/loader-before <commit>`)
 is timed in the same rounds, and both must report the same sweep (runs, skipped, notes).
@@ -109,7 +111,9 @@ def bare_batch(paths):
 def bare():
     paths = sorted(folder.glob("*run-*/run-*.wandb"))
     start, start_cpu = time.perf_counter(), cpu()
-    if parallel == "forked":  # the pool the loader forks for a cold load
+    if parallel == "forked" and hasattr(run_log, "map_forked"):  # the loader's own workers
+        records = sum(run_log.map_forked(lambda path: bare_batch([path]), paths))
+    elif parallel == "forked":  # the pool older loaders forked for a cold load
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
         workers = min(len(os.sched_getaffinity(0)), run_log.MAX_WORKERS)
@@ -210,12 +214,7 @@ VARIANTS = (  # (what, parallelism, allowed roots)
 
 def one_round(checkouts: dict[str, Path], folder: Path, index: int) -> dict[str, dict[str, Any]]:
     """Every variant once, for every checkout; the order rotates from round to round."""
-    jobs = [
-        (name, variant)
-        for variant in VARIANTS
-        for name in checkouts
-        if variant[0] == "load" or name == "after"
-    ]
+    jobs = [(name, variant) for variant in VARIANTS for name in checkouts]
     shift = index % len(jobs)
     results = {}
     for name, (what, parallel, allowed) in jobs[shift:] + jobs[:shift]:
@@ -234,32 +233,36 @@ def probe(repo: Path, what: str, folder: Path, parallel: str, allowed: bool) -> 
 
 
 def report(condition: str, rounds: list[dict[str, dict[str, Any]]], checkouts: dict[str, Path]) -> None:
-    print(f"\n== {condition} machine: medians of {len(rounds)} interleaved rounds (seconds)")
+    print(f"\n== {condition} machine: medians of {len(rounds)} interleaved rounds")
     first = rounds[0]
-    records = first["after bare in_process False"]["records"]
-    print(f"records decoded by bare: {records:,}")
+    print(f"records decoded by bare: {first['after bare in_process False']['records']:,}")
     digests = {key.split()[0]: r["digest"] for key, r in first.items() if "digest" in r}
     if len(set(digests.values())) > 1:
         print(f"!! the checkouts report different sweeps: {digests}")
     elif len(checkouts) > 1:
         print("every checkout reports the same sweep (runs, params, metrics, skipped, notes)")
-    header = f"{'':40s}" + "".join(f"{name:>24s}" for name in checkouts)
+    header = f"{'':42s}" + "".join(f"{name:>26s}" for name in checkouts)
+    print(f"\nbare read + decode (wall / CPU), in each checkout's worker setup\n{header}")
     for parallel in ("forked", "in_process"):
-        bare_key = f"after bare {parallel} False"
-        bare, bare_cpu = _median(rounds, bare_key, "seconds"), _median(rounds, bare_key, "cpu")
-        print(f"\n{parallel.replace('_', '-')}: bare {bare:.3f} s wall, {bare_cpu:.3f} s CPU\n{header}")
-        for clock, bare_figure, suffix in (("wall", "seconds", ""), ("CPU", "cpu", "_cpu")):
+        cells = []
+        for name in checkouts:
+            key = f"{name} bare {parallel} False"
+            cells.append(f"{_median(rounds, key, 'seconds'):.3f} s / {_median(rounds, key, 'cpu'):.3f} s")
+        print(f"  {parallel.replace('_', '-'):40s}" + "".join(f"{c:>26s}" for c in cells))
+    for clock, bare_figure, suffix in (("wall", "seconds", ""), ("CPU", "cpu", "_cpu")):
+        print(f"\nload, {clock} time, and its ratio to bare in the same setup\n{header}")
+        for parallel in ("forked", "in_process"):
             for allowed in (True, False):
                 roots = "allowed_roots=[parent]" if allowed else "no allowed roots"
                 for figure in ("cold", "warm"):
                     cells = []
                     for name in checkouts:
-                        key = f"{name} load {parallel} {allowed}"
+                        key, bare_key = f"{name} load {parallel} {allowed}", f"{name} bare {parallel} False"
                         seconds = _median(rounds, key, figure + suffix)
                         ratios = [r[key][figure + suffix] / r[bare_key][bare_figure] for r in rounds]
-                        ratio = statistics.median(ratios)
-                        cells.append(f"{seconds:7.3f} s = {ratio:5.2f} x bare")
-                    print(f"  {clock:4s} {figure}, {roots:28s}" + "".join(f"{c:>24s}" for c in cells))
+                        cells.append(f"{seconds:7.3f} s = {statistics.median(ratios):5.2f} x bare")
+                    label = f"{parallel.replace('_', '-')} {figure}, {roots}"
+                    print(f"  {label:40s}" + "".join(f"{c:>26s}" for c in cells))
 
 
 def _median(rounds: list[dict[str, dict[str, Any]]], key: str, figure: str) -> float:

@@ -71,7 +71,11 @@ class Reading:
         return f"{shown} is {LINK_OUTSIDE}"
 
     def folder_refusal(
-        self, folder: Path | str, below: Iterable[Path | str], real_parents: dict[str, str] | None = None
+        self,
+        folder: Path | str,
+        below: Iterable[Path | str],
+        real_parents: dict[str, str] | None = None,
+        modes: dict[str, int | None] | None = None,
     ) -> str | None:
         """Why `folder` is not read: it, or a file below it that a reader would open, leads outside.
 
@@ -79,30 +83,33 @@ class Reading:
         with one `lstat` each (shared between paths, none past a part that is missing), and only a
         path with a link on the way is resolved. `real_parents`, shared between the calls for the
         folders of one parent, keeps that parent resolved: a folder that is not a link then costs
-        one `lstat`, not a walk up the whole path.
+        one `lstat` (none when `modes` has its mode already, as a folder listing tells), not a walk
+        up the whole path. `modes` is filled with the `lstat` mode of every path looked at (None:
+        missing), for the reader that opens them next.
         """
         if self.roots is None:
             return None
         base = os.fspath(folder)
-        if not self._allows_folder(base, real_parents):
+        kinds: dict[str, int | None] = {} if modes is None else modes
+        if not self._allows_folder(base, real_parents, kinds):
             return f"the folder is {LINK_OUTSIDE}"
-        kinds: dict[str, int | None] = {}  # lstat mode per part, None when missing
         for path in below:
             if _link_on_the_way(base, os.fspath(path), kinds) and not self.allows(Path(path)):
                 return self.outside_reason(Path(path), base=Path(folder))
         return None
 
-    def _allows_folder(self, folder: str, real_parents: dict[str, str] | None) -> bool:
+    def _allows_folder(
+        self, folder: str, real_parents: dict[str, str] | None, kinds: dict[str, int | None]
+    ) -> bool:
         parent, name = os.path.split(folder)
         if real_parents is None or not parent or name in ("", os.curdir, os.pardir):
             return self.allows(Path(folder))
-        try:
-            is_link = stat.S_ISLNK(os.lstat(folder).st_mode)
-        except OSError:  # missing: resolved as its parent is
-            is_link = False
-        if is_link:
+        if folder not in kinds:
+            kinds[folder] = _lstat_mode(folder)
+        mode = kinds[folder]
+        if mode is not None and stat.S_ISLNK(mode):
             return self.allows(Path(folder))
-        if parent not in real_parents:
+        if parent not in real_parents:  # a missing folder resolves as its parent does
             real_parents[parent] = str(_real(Path(parent)))
         real = os.path.join(real_parents[parent], name)
         return any(real == str(root) or real.startswith(_as_prefix(root)) for root in self.roots or ())
@@ -132,10 +139,7 @@ def _link_on_the_way(base: str, path: str, kinds: dict[str, int | None]) -> bool
         cut = rest.find(os.sep, start)
         part = prefix + (rest if cut < 0 else rest[:cut])
         if part not in kinds:
-            try:
-                kinds[part] = os.lstat(part).st_mode
-            except OSError:  # missing: nothing to read there, nor below it
-                kinds[part] = None
+            kinds[part] = _lstat_mode(part)
         mode = kinds[part]
         if mode is None:
             return False
@@ -144,6 +148,14 @@ def _link_on_the_way(base: str, path: str, kinds: dict[str, int | None]) -> bool
         if cut < 0:
             return False
         start = cut + 1
+
+
+def _lstat_mode(path: str) -> int | None:
+    """The path's own mode (a link not followed); None when missing: nothing to read there."""
+    try:
+        return os.lstat(path).st_mode
+    except OSError:
+        return None
 
 
 def _real(path: Path) -> Path:

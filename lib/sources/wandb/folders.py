@@ -30,6 +30,7 @@ class RunFolder:
     run_id: str | None
     stamp: str | None = None  # YYYYMMDD_HHMMSS from the folder name
     log_path: Path | None = field(init=False)  # where its run-<id>.wandb would be
+    linked: bool | None = field(default=None, compare=False)  # a link, as its listing said; None: unknown
 
     def __post_init__(self) -> None:
         log_path = self.path / f"run-{self.run_id}.wandb" if self.run_id else None
@@ -112,9 +113,10 @@ def _scan(wandb_dir: Path, reading: Reading = UNGUARDED, *, with_runs: bool = Tr
         if not is_dir:
             continue
         run = RUN_FOLDER.fullmatch(entry.name)
-        sweep = SWEEP_FOLDER.fullmatch(entry.name)
+        sweep = None if run else SWEEP_FOLDER.fullmatch(entry.name)
         if run and with_runs:
-            found.folders.append(RunFolder(Path(entry.path), run["id"], run["stamp"]))
+            folder = RunFolder(wandb_dir / entry.name, run["id"], run["stamp"], linked=entry.is_symlink())
+            found.folders.append(folder)
         elif sweep and not reading.allows(Path(entry.path)):
             found.refused.append((entry.name, f"the folder is {LINK_OUTSIDE}"))
         elif sweep:

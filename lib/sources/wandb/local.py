@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from typing import Any, NamedTuple
 from lib.histories import LocalRuns, RunLogFiles
 from lib.sources.errors import SourceError
 from lib.sources.reading import UNGUARDED, Reading
-from lib.sources.safe_load import dropped_note, too_many_keys, without_oversized
+from lib.sources.safe_load import MAX_KEYS_PER_RUN, dropped_note, too_many_keys, without_oversized
 from lib.sources.wandb import run_log
 from lib.sources.wandb.debug_log import DEBUG_LOG, debug_log_config
 from lib.sources.wandb.folders import RunFolder, find_run_folders
@@ -170,14 +171,18 @@ class _LogFolderRead(NamedTuple):
 
 def _read_log_folder(reading: Reading, real_parents: dict[str, str], folder: RunFolder) -> _LogFolderRead:
     """The checks, and the run log read and parsed; the whole read when the log alone makes it."""
-    refusal = reading.folder_refusal(folder.path, _files_read(folder), real_parents)
+    modes = {} if folder.linked is None else {os.fspath(folder.path): _LISTED_MODE[folder.linked]}
+    refusal = reading.folder_refusal(folder.path, _files_read(folder), real_parents, modes)
     if refusal is not None or folder.log_path is None:
         return _LogFolderRead(refusal)
-    key, log, nbytes = run_log.read_and_parse(folder.log_path)
+    key, log, nbytes = run_log.read_and_parse(folder.log_path, modes.get(os.fspath(folder.log_path)))
     if not isinstance(log, RunLog) or not log.has_run_record:
         return _LogFolderRead(None, key, log, nbytes)  # files/ and logs/debug.log: read by the parent
     read = _read_folder(folder, log, reading.cache)
     return _LogFolderRead(None, key, log, nbytes, (read.record, read.notes, read.reason, read.has_log))
+
+
+_LISTED_MODE: dict[bool, int | None] = {True: stat.S_IFLNK, False: stat.S_IFDIR}  # by RunFolder.linked
 
 
 def _finish_read(folder: RunFolder, outcome: _LogFolderRead, cache: bool) -> FolderRead:
@@ -221,8 +226,37 @@ def _read_folder(folder: RunFolder, log: RunLog | SourceError | None, cache: boo
         log_error.exception("Unexpected error while reading the run folder %s", folder.path.name)
         why = f"could not be read: an unexpected {type(error).__name__} (the server log has the details)"
         return FolderRead(folder, reason=why)
-    too_big = too_many_keys(read.record.config, read.record.summary) if read.record else None
+    too_big = _too_many_keys(read.record.config, read.record.summary) if read.record else None
     return FolderRead(folder, reason=too_big) if too_big else read
+
+
+def _too_many_keys(config: Mapping[str, Any], summary: Mapping[str, Any]) -> str | None:
+    """`too_many_keys`, asked only when a quick count of plain dicts' leaves is over its budget."""
+    count = _plain_leaves(config) + _plain_leaves(summary)
+    return too_many_keys(config, summary) if count > MAX_KEYS_PER_RUN or count < 0 else None
+
+
+_LEAVES = frozenset({str, int, float, bool, list, type(None)})
+
+
+def _plain_leaves(mapping: Mapping[str, Any]) -> int:
+    """Leaves as `too_many_keys` counts them (an empty mapping is one), or -1 past a value of
+    another type than JSON's (a date from YAML, a mapping that is not a dict)."""
+    if type(mapping) is not dict:
+        return -1
+    count = 0
+    for value in mapping.values():
+        kind = type(value)
+        if kind is dict and value:
+            inner = _plain_leaves(value)
+            if inner < 0:
+                return -1
+            count += inner
+        elif kind is dict or kind in _LEAVES:
+            count += 1
+        else:
+            return -1
+    return count
 
 
 def _read_folder_unchecked(folder: RunFolder, log: RunLog | SourceError | None, cache: bool) -> FolderRead:

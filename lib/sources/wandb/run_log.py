@@ -1,4 +1,5 @@
-"""Reading `run-<id>.wandb` files: the entry point, the parse cache, and forked workers for many files.
+"""Reading `run-<id>.wandb` files: the entry point, the parse cache, and forked workers for many files
+(`map_forked`, which local folders use for whole run folders).
 
 One file's bytes are split into records by `run_log_frames`, decoded with `run_log_proto`'s
 `Record` class and replayed into a `RunLog` by `run_log_replay`. This module imports neither pandas
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import errno
 import gc
+import itertools
 import multiprocessing
 import os
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -156,32 +159,52 @@ _FORKED_JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
 
 def map_forked(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
-    """`[work(item) for item in items]`, split over forked workers when that pays and is safe
-    (`_fork_workers`); in this process when it is not, or when no process can be had."""
+    """`[work(item) for item in items]`, shared between this process and forked workers when that
+    pays and is safe (`_fork_workers`); all in this process when it is not, or no process can be had.
+
+    The items are cut into chunks: the workers take chunks from the front, this process from the
+    back, until they meet. So this process never waits idle, and on a machine so busy that the
+    workers hardly run it simply does most of the work itself.
+    """
     workers = _fork_workers(len(items))
     if workers < 2:
         return [work(item) for item in items]
     global _FORKED_JOB
     _FORKED_JOB = (work, items)  # no other thread to see it: `_fork_workers` saw to that
+    bounds = _chunk_bounds(len(items), CHUNKS_PER_WORKER * workers)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            parts = list(pool.map(_work_share, [(i, workers) for i in range(workers)]))
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            chunks = [pool.submit(_work_chunk, bound) for bound in bounds]
+            results: list[list[Any] | None] = [None] * len(chunks)
+            for i in reversed(range(len(chunks))):
+                if not chunks[i].cancel():
+                    break  # a worker has this chunk, and every one before it
+                results[i] = _work_chunk(bounds[i])
+            parts = [
+                part if part is not None else chunk.result()
+                for part, chunk in zip(results, chunks, strict=True)
+            ]
     except (OSError, RuntimeError):  # no processes to be had (BrokenProcessPool is a RuntimeError)
         return [work(item) for item in items]
     finally:
         _FORKED_JOB = None
-    results: list[Any] = [None] * len(items)
-    for offset, part in enumerate(parts):
-        results[offset::workers] = part
-    return results
+    return [result for part in parts for result in part]
 
 
-def _work_share(share: tuple[int, int]) -> list[Any]:
-    """In a forked worker: every `step`-th item of the inherited job, from `start`."""
-    assert _FORKED_JOB is not None, "only called in a worker forked by map_forked"
+CHUNKS_PER_WORKER = 16  # a worker holds at most 3 chunks this process cannot take back
+
+
+def _chunk_bounds(n_items: int, n_chunks: int) -> list[tuple[int, int]]:
+    cuts = [n_items * i // n_chunks for i in range(n_chunks + 1)]
+    return [(start, stop) for start, stop in itertools.pairwise(cuts) if stop > start]
+
+
+def _work_chunk(bounds: tuple[int, int]) -> list[Any]:
+    """The job's items from `start` to `stop` (in a forked worker: the job it inherited)."""
+    assert _FORKED_JOB is not None, "only called while map_forked runs"
     work, items = _FORKED_JOB
-    start, step = share
-    return [work(item) for item in items[start::step]]
+    start, stop = bounds
+    return [work(item) for item in items[start:stop]]
 
 
 class _CollectorPause:
@@ -217,12 +240,11 @@ collector_paused = _CollectorPause()
 
 
 def _fork_workers(n_files: int) -> int:
-    """How many forked workers to parse `n_files` with; 1 means parse in this process.
+    """How many processes share `n_files` (this one and forked workers); 1 means this one alone.
 
-    Measured on 5,000 runs (benchmarks/bench_wandb_folder.py): 2 forked workers parse in 0.43 s
-    what one process parses in 0.73 s, while spawned workers (0.83 s) lose to their start-up.
-    Forking is safe only from a single-threaded process, so the app server (threads) and other
-    systems than Linux parse in-process.
+    Spawned workers lose to their start-up (benchmarks/bench_wandb_folder.py); forked ones start
+    in ~10 ms. Forking is safe only from a single-threaded process, so the app server (threads)
+    and other systems than Linux read in-process.
     """
     if n_files < PARALLEL_MIN_FILES or sys.platform != "linux" or threading.active_count() > 1:
         return 1
@@ -240,10 +262,10 @@ def _parse_file(path: Path) -> RunLog | SourceError:
     return outcome
 
 
-def read_and_parse(path: Path) -> Parsed:
+def read_and_parse(path: Path, lstat_mode: int | None = None) -> Parsed:
     """One file read and parsed: its cache key (from the opened file), the outcome (None: no such
-    file), and about the memory the parse holds."""
-    key, data = read_log_bytes(path)
+    file), and about the memory the parse holds. `lstat_mode` as `read_log_bytes` takes it."""
+    key, data = read_log_bytes(path, lstat_mode)
     if not isinstance(data, bytes):
         return None, data, 0
     try:
@@ -255,17 +277,23 @@ def read_and_parse(path: Path) -> Parsed:
     return key, log, run_log_bytes(log)
 
 
-def read_log_bytes(path: Path) -> tuple[tuple[str, int, int] | None, bytes | SourceError | None]:
+def read_log_bytes(
+    path: Path, lstat_mode: int | None = None
+) -> tuple[tuple[str, int, int] | None, bytes | SourceError | None]:
     """A run log's cache key and bytes, or why it cannot be read (None: there is no such file).
 
     Only a regular file is opened (a pipe would block, a device never end), and it is opened
-    non-blocking and checked again once open, in case it was swapped in between."""
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        return None, None
-    except OSError as error:
-        return None, SourceError(f"cannot read {path.name}: {error.strerror or error}")
+    non-blocking and checked again once open, in case it was swapped in between. `lstat_mode`,
+    when a check just looked the path up, saves looking again if it was a regular file."""
+    if lstat_mode is not None and stat.S_ISREG(lstat_mode):
+        mode = lstat_mode  # not a link, so what `stat` would say
+    else:
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            return None, None
+        except OSError as error:
+            return None, SourceError(f"cannot read {path.name}: {error.strerror or error}")
     why = not_regular_reason(mode)
     if why is not None:
         return None, SourceError(f"{path.name} is {why}")

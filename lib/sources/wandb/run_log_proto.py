@@ -88,6 +88,9 @@ def record_field(payload: bytes) -> int | None:
     """The field number of a record's kind (its `record_type` member), read from the wire without
     decoding it: `num`, `control`, `uuid` and `_info` are stepped over. None when the bytes are not
     plainly a record (let the decoder say why)."""
+    if len(payload) > 2 and payload[0] == _NUM_TAG and payload[1] < 0x80 and payload[2] < 0x80:
+        tag = payload[2]  # a small `num`, then a field below 16 (history, summary, stats, ...): most
+        return tag >> 3 if tag & 0x7 == 2 else None
     i, end = 0, len(payload)
     while i < end:
         tag = payload[i]
