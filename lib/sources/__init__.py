@@ -94,6 +94,8 @@ def _read_demo(request: Request) -> Sweep | None:
 
 
 def _read_storage_url(request: Request) -> Sweep | None:
+    if "://" not in request.text:  # not a URL: no need to import the Optuna reader (and SQLAlchemy)
+        return None
     from lib.sources.optuna import is_storage_url, load_optuna_study
 
     if not is_storage_url(request.text):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,3 +115,17 @@ def test_an_uploaded_snapshot_reopens_as_a_snapshot(
     assert sorted(reopened.runs.index) == ["r1", "r2", "r3"]
     plain = load_upload(RUNS_CSV.read_bytes(), RUNS_CSV.name)
     assert len(plain.runs) == len(load_source(RUNS_CSV).runs)
+
+
+def test_a_wandb_folder_loads_without_importing_the_optuna_reader() -> None:
+    """Only a URL can be an Optuna storage: a path never pays for importing SQLAlchemy (~1.5 s)."""
+    folder = REAL / "wandb_dirs" / "nicetea17__CIFAR10-Classifier-AlexNet-and-Resnet18"
+    script = (
+        "import sys; from lib.sources import load_source; "
+        f"sweep = load_source({str(folder)!r}); print(len(sweep.runs), 'sqlalchemy' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    n_runs, imported = done.stdout.split()
+    assert int(n_runs) > 0 and imported == "False"
