@@ -13,8 +13,11 @@ change of the page (charts, tables), and the next step waits for that (at most D
 After each step it records any `stException`, "Something went wrong" or error alert, and reads all the
 page's text (shadow roots and iframes too): another session's names there is a crossing, a sidebar
 that does not name the session's own table is a lost sweep. The server's RSS and CPU are sampled
-every 0.5 s (/proc). Printed: sessions, errors, crossings, p50/p95/max per step and overall, peak and
-final RSS, the server's and the machine's CPU use.
+every 0.5 s (/proc), and the server times each of its script runs itself (`lib/ui/run_times.py`): on
+one small machine running every browser, most of a step's time is the browsers' drawing, which real
+visitors do on their own machines. Printed: sessions, errors, crossings, p50/p95/max per step and
+overall (the browser's view), the same per page for the server's script runs, peak and final RSS,
+the CPU the server, this script and the rest of the machine (the browser) used.
 """
 
 from __future__ import annotations
@@ -166,7 +169,11 @@ class Server:
             self.port = int(s.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
-        env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "OMP_NUM_THREADS": "1"}
+        self.run_times = Path(tempfile.mkdtemp()) / "run_times.tsv"  # lib/ui/run_times.py writes it
+        env = {
+            **os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "OMP_NUM_THREADS": "1",
+            "SWEEPSCOPE_RUN_TIMES": str(self.run_times),
+        }  # fmt: skip
         command = [
             sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
             "--server.headless", "true", "--server.port", str(self.port),
@@ -207,6 +214,15 @@ class Server:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def script_runs(self) -> dict[str, list[float]]:
+        """Seconds of each of the server's script runs, by page (the server's own clock)."""
+        runs: dict[str, list[float]] = {}
+        text = self.run_times.read_text() if self.run_times.exists() else ""
+        for line in text.splitlines():
+            page, _, seconds = line.rpartition("\t")
+            runs.setdefault(page, []).append(float(seconds))
+        return runs
+
     def stop(self) -> str:
         self._stop.set()
         self.process.terminate()
@@ -216,30 +232,6 @@ class Server:
             self.process.kill()
         self.stderr.seek(0)
         return self.stderr.read().decode(errors="replace")
-
-
-def tree_cpu_seconds(root: int, skip: int) -> float:
-    """CPU seconds of the live descendants of `root` (the browser and its driver), less `skip`'s."""
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry.name)] = int(fields[1])
-        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def descends(pid: int) -> bool:
-        while pid > 1:
-            pid = parents.get(pid, 0)
-            if pid == root:
-                return True
-        return False
-
-    return sum(seconds for pid, seconds in cpu.items() if pid != skip and descends(pid))
 
 
 def machine_busy_seconds() -> tuple[float, float]:
@@ -359,9 +351,9 @@ async def run_session(
 
 
 async def drive(
-    url: str, sessions: list[Session], tables: dict[str, Path], timeout_ms: float, deadline: float, skip: int
-) -> float:
-    """Every session at once; returns the CPU seconds the browser (and its driver) used."""
+    url: str, sessions: list[Session], tables: dict[str, Path], timeout_ms: float, deadline: float
+) -> None:
+    """Every session at once."""
     tags = {s.tag for s in sessions}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -373,24 +365,23 @@ async def drive(
         except TimeoutError:
             for s in sessions:
                 s.errors.append("global deadline reached")
-        browser_cpu = tree_cpu_seconds(os.getpid(), skip=skip)
         await browser.close()
-    return browser_cpu
 
 
 @dataclass
 class Usage:
     wall: float
     server_cpu: float
-    browser_cpu: float
+    script_cpu: float
     machine_busy: float
 
     def text(self) -> str:
         cores = lambda seconds: f"{seconds:.0f} s ({seconds / self.wall:.2f} cores)"  # noqa: E731
-        others = self.machine_busy - self.server_cpu - self.browser_cpu
+        others = self.machine_busy - self.server_cpu - self.script_cpu
         return (
             f"CPU of {os.cpu_count()} cores over {self.wall:.0f} s: server {cores(self.server_cpu)}, "
-            f"browser {cores(self.browser_cpu)}, anything else on the machine {cores(max(others, 0.0))}"
+            f"this script {cores(self.script_cpu)}, the browser, its driver and anything else on the "
+            f"machine {cores(max(others, 0.0))}"
         )
 
 
@@ -434,9 +425,19 @@ def report(sessions: list[Session], server: Server, stderr: str, usage: Usage) -
         every_drawn += drawn_values
         print(f"  {step:<24} {len(values):>3}   {figures(values)}     {figures(drawn_values)}")
     print(f"  {'overall':<24} {len(every):>3}   {figures(every)}     {figures(every_drawn)}")
+    report_script_runs(server.script_runs())
     rss = server.rss_mb or [float("nan")]
     print(f"server RSS peak {max(rss):.0f} MB, final {rss[-1]:.0f} MB")
     print(usage.text())
+
+
+def report_script_runs(runs: dict[str, list[float]]) -> None:
+    """The server's share: each script run from its start to its end, as the server timed it."""
+    print("server: each script run, start to end on the server's clock (s)")
+    print(f"  {'page':<24} {'runs':>4}     {'p50':>5} {'p95':>7} {'max':>7}")
+    every = [seconds for values in runs.values() for seconds in values]
+    for page, values in [*sorted(runs.items()), ("overall", every)]:
+        print(f"  {page:<24} {len(values):>4}   {figures(values)}")
 
 
 def start_profiler(pid: int, out: Path | None) -> subprocess.Popen[bytes] | None:
@@ -475,15 +476,12 @@ def main() -> None:
             profiler = start_profiler(server.process.pid, args.profile)
             cpu0, (busy0, _) = server.cpu_seconds(), machine_busy_seconds()
             start = time.monotonic()
-            browser_cpu = asyncio.run(
-                drive(
-                    server.url, sessions, tables, args.step_timeout * 1000, args.deadline, server.process.pid
-                )
-            )
+            script_cpu0 = sum(os.times()[:2])
+            asyncio.run(drive(server.url, sessions, tables, args.step_timeout * 1000, args.deadline))
             usage = Usage(
                 wall=time.monotonic() - start,
                 server_cpu=server.cpu_seconds() - cpu0,
-                browser_cpu=browser_cpu,
+                script_cpu=sum(os.times()[:2]) - script_cpu0,
                 machine_busy=machine_busy_seconds()[0] - busy0,
             )
             if profiler is not None:

@@ -17,6 +17,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from lib.safe_text import md
 from lib.ui.links import link_notice, open_linked_source
+from lib.ui.run_times import timed_run
 from lib.ui.session import current_sweep
 
 PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
@@ -50,9 +51,15 @@ def navigation() -> dict[str, list[StreamlitPage]]:
 
 def run_app() -> None:
     """The whole app: page config, navigation, the linked sweep, the shared sidebar, the chosen page."""
-    # A local image: a Material icon as page_icon makes the browser fetch it from fonts.gstatic.com
-    st.set_page_config(page_title="Sweepscope", page_icon=str(FAVICON), layout="wide")
-    page = st.navigation(navigation())
+    with timed_run() as run:
+        # A local image: a Material icon as page_icon makes the browser fetch it from fonts.gstatic.com
+        st.set_page_config(page_title="Sweepscope", page_icon=str(FAVICON), layout="wide")
+        page = st.navigation(navigation())
+        run.page = page.title
+        _run_in_frame(page)
+
+
+def _run_in_frame(page: StreamlitPage) -> None:
     open_linked_source()
     _frame.banner = st.sidebar.empty()
     show_current_sweep()
