@@ -12,6 +12,13 @@ import pandas as pd
 from lib.values import compact_number, exponent_form, strip_zeros
 
 MAX_LABEL_CHARS = 18
+# Shorter labels where axes crowd (axes drawn -> at most this many characters; more axes: the last)
+LABEL_CHARS_BY_AXES = ((8, MAX_LABEL_CHARS), (60, 14))
+
+
+def label_chars(n_axes: int) -> int:
+    """How long an axis label may be when `n_axes` axes share the chart's width."""
+    return next((chars for most, chars in LABEL_CHARS_BY_AXES if n_axes <= most), LABEL_CHARS_BY_AXES[-1][1])
 
 
 def _ellipsize_middle(text: str, limit: int) -> str:

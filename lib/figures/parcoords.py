@@ -6,6 +6,7 @@ All the deciding (encoding, filters as constraint ranges, which lines, colours) 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,11 @@ from lib.figures.parcoords_data import DimensionInfo, Interval, LineColour, Parc
 from lib.values import MISSING_LEVEL
 
 COLOURED_WIDTH = 0.95  # of the plot: room between the last axis and the colour bar
-TILT_ABOVE_AXES = 7  # more axes than this get tilted labels and a taller top margin
+# Axis labels tilt as axes crowd: (most axes, angle); tilted, neighbours' labels stay apart by
+# spacing x sin(angle), which must clear the label's height (~16 px) at ~50 px between 13 axes.
+LABEL_ANGLES = ((7, 0), (10, -25), (60, -40))
+LABEL_CHAR_PX = 7.0  # the average width of a character of a 13 px label
+PLOT_HEIGHT = 400  # the axes' own height; the margins come on top
 BRUSH_STOPS = 100  # unlabelled ticks per axis at most, so a brush snaps to ~1% of the axis
 ZERO_WIDTH = ("\u200b", "\u200c")  # two zero-width characters spell each unlabelled tick's own text
 
@@ -63,10 +68,21 @@ def _line(colour: LineColour | None) -> dict[str, Any]:
     }
 
 
-def _layout(n_axes: int, colour_bar: bool) -> dict[str, Any]:
-    tilted = n_axes > TILT_ABOVE_AXES
-    margin = {"l": 80, "r": 130 if colour_bar else 80, "t": 110 if tilted else 80, "b": 40}
-    return base_layout(520 if tilted else 480, margin)
+def label_angle(n_axes: int) -> int:
+    return next((angle for most, angle in LABEL_ANGLES if n_axes <= most), LABEL_ANGLES[-1][1])
+
+
+def _top_margin(info: ParcoordsInfo) -> int:
+    """Room above the axes for their labels: more as tilted labels rise."""
+    longest = max((len(d.label) for d in info.dimensions), default=0)
+    rise = LABEL_CHAR_PX * longest * math.sin(math.radians(abs(label_angle(len(info.dimensions)))))
+    return max(80, 50 + math.ceil(rise))
+
+
+def _layout(info: ParcoordsInfo) -> dict[str, Any]:
+    top = _top_margin(info)
+    margin = {"l": 80, "r": 130 if info.colour is not None else 80, "t": top, "b": 40}
+    return base_layout(PLOT_HEIGHT + top, margin)
 
 
 def parcoords_figure(info: ParcoordsInfo) -> go.Figure:
@@ -79,11 +95,11 @@ def parcoords_figure(info: ParcoordsInfo) -> go.Figure:
         labelfont={"size": 13},
         tickfont={"size": 11},
         rangefont={"size": 1, "color": "rgba(0,0,0,0)"},
-        labelangle=-20 if n_axes > TILT_ABOVE_AXES else 0,
+        labelangle=label_angle(n_axes),
         meta={"columns": info.columns},
         domain={"x": [0.0, COLOURED_WIDTH if info.colour is not None else 1.0]},
     )
-    return go.Figure(trace, layout=_layout(n_axes, info.colour is not None))
+    return go.Figure(trace, layout=_layout(info))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lib.columns import Direction
-from lib.figures._axis import axis_labels
+from lib.figures._axis import axis_labels, label_chars
 from lib.figures._common import MISSING_COLOUR, QUALITATIVE, SEQUENTIAL
 from lib.figures.encoded_axis import (
     MAX_AXIS_LEVELS,
@@ -340,7 +340,7 @@ def parcoords_info(sweep: Sweep, spec: ParcoordsSpec, *, max_lines: int = DEFAUL
     """The axes, lines and colour that `spec` asks for: at most `max_lines` runs, best on top."""
     runs, metric = sweep.runs, spec.metric
     columns = [a for a in spec.axes if a in runs]
-    labels = axis_labels(columns)
+    labels = axis_labels(columns, label_chars(len(columns)))
     order = best_first_positions(runs[metric], sweep.direction(metric)) if metric else np.arange(len(runs))
     drawn = lines_to_draw(order, spec.kept.to_numpy(dtype=bool), max_lines, spec.hide)
     forced_levels = {t.column: t.levels for t in spec.thresholds}

@@ -10,6 +10,17 @@ const PLOTLY_WAIT_MS = 60000;
 const ASK_AFTER_MS = 1000; // no plotly.js and no loader on the page this long after mounting: ask
 const LOADER = ".sweepscope-plotly-js"; // the element the plotly.js component draws
 const INVISIBLE_TICK = /^[\u200b\u200c\u200d\u2060]+$/;
+const MIN_HEIGHT = 360; // below this the axes get too short to brush
+const BELOW_CHART = 16; // px left between the chart and the window's bottom edge
+
+// The chart fits the window below its own top (as the page lays out at the top), so at 1280x720
+// it is whole on the first screen; it never grows past the height Python asked for.
+function fittedHeight(root, wanted) {
+  const scroller = root.closest('[data-testid="stMain"]') || document.scrollingElement;
+  const top = root.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0);
+  const room = window.innerHeight - top - BELOW_CHART;
+  return Math.round(Math.max(MIN_HEIGHT, Math.min(wanted, room)));
+}
 
 // Python sends plotly.js once per session. Should this page not have it (it was reloaded into the
 // same session, or that run never reached the browser), the chart asks for it again.
@@ -80,7 +91,9 @@ function report(chart) {
 async function draw(chart, data) {
   const Plotly = await whenPlotly(chart);
   const figure = data.figure;
-  await Plotly.react(chart.div, figure.data, figure.layout, data.config);
+  chart.wantedHeight = figure.layout.height;
+  const layout = { ...figure.layout, height: fittedHeight(chart.root, chart.wantedHeight) };
+  await Plotly.react(chart.div, figure.data, layout, data.config);
   const trace = chart.div.data[0];
   chart.revision = data.revision;
   chart.columns = (trace.meta && trace.meta.columns) || [];
@@ -132,8 +145,17 @@ export default function (component) {
       if (window.Plotly && root.sweepscopeChart.revision) window.Plotly.Plots.resize(div);
     });
     resized.observe(root);
+    const refit = () => {
+      const chart = root.sweepscopeChart;
+      if (!window.Plotly || !chart.revision) return;
+      const height = fittedHeight(root, chart.wantedHeight);
+      if (height !== div.layout.height) window.Plotly.relayout(div, { height });
+    };
+    window.addEventListener("resize", refit);
     root.sweepscopeChart = {
       resized,
+      refit,
+      root,
       div,
       sequence: 0,
       draws: 0,
@@ -147,6 +169,7 @@ export default function (component) {
   requestDraw(root, chart, data);
   return () => {
     chart.resized.disconnect();
+    window.removeEventListener("resize", chart.refit);
     if (window.Plotly) window.Plotly.purge(chart.div);
   };
 }
