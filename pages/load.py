@@ -99,4 +99,4 @@ st.caption(
 shown = capped_table(runs_with_inclusion(loaded, sweep))
 if shown.note():
     st.caption(shown.note())
-st.dataframe(shown.frame, width="stretch")
+st.dataframe(shown.frame, width="stretch", column_config=ui.runs_column_config(shown.frame))

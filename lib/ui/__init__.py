@@ -16,6 +16,7 @@ from lib.ui.session import (
     set_choices,
     set_loaded_sweep,
 )
+from lib.ui.tables import runs_column_config
 from lib.ui.widgets import chart, column_table_config, lazy_tabs, needs_metric_and_params
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "page_frame",
     "remember_wandb_key",
     "run_app",
+    "runs_column_config",
     "secrets_mapping",
     "set_choices",
     "set_loaded_sweep",

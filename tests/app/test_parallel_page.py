@@ -143,3 +143,11 @@ def test_the_run_state_filter_is_shared_with_every_page(app: AppTest) -> None:
     app.switch_page("pages/importance.py").run()
     banner = next(c.value for c in app.sidebar.caption if " runs · " in c.value)
     assert banner.startswith(f"{n_runs(app)} runs")
+
+
+def test_kept_runs_show_the_run_columns_under_plain_headers(app: AppTest) -> None:
+    open_parallel(app)
+    kept = app.dataframe[0]
+    headers = {column: config.get("label") for column, config in json.loads(kept.proto.columns).items()}
+    assert headers["run.name"] == "run" and headers["run.state"] == "state" and headers["_index"] == "run id"
+    assert "learning_rate" in kept.value.columns and "learning_rate" not in headers  # a user's names stay

@@ -1,0 +1,38 @@
+"""How tables of runs read: Sweepscope's own run columns under plain headers.
+
+Sources name the run's own fields `run.name`, `run.state`, ... so they never collide with a config key
+(`lib.sweep`); a table shows them as "run", "state" and so on, and the index as "run id". A user's
+parameter and metric columns keep their own names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from lib.sweep import RUN_CREATED, RUN_GROUP, RUN_NAME, RUN_RUNTIME, RUN_STATE, RUN_SWEEP, RUN_TAGS
+
+RUN_HEADERS = {
+    RUN_NAME: "run",
+    RUN_STATE: "state",
+    RUN_SWEEP: "sweep",
+    RUN_GROUP: "group",
+    RUN_TAGS: "tags",
+    RUN_CREATED: "created",
+    RUN_RUNTIME: "runtime (s)",
+}
+INDEX_COLUMN = "_index"  # st.column_config's key for the index
+
+
+def runs_column_config(frame: pd.DataFrame) -> dict[str, Any]:
+    """Headers for the run columns of `frame` (and its index, when it is the run id)."""
+    config: dict[str, Any] = {column: header for column, header in RUN_HEADERS.items() if column in frame}
+    if RUN_CREATED in frame:
+        config[RUN_CREATED] = st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm")
+    if RUN_RUNTIME in frame:
+        config[RUN_RUNTIME] = st.column_config.NumberColumn("runtime (s)", format="%.0f")
+    if frame.index.name == "run_id":
+        config[INDEX_COLUMN] = "run id"
+    return config
