@@ -33,7 +33,7 @@ from lib.roles import (
 )
 from lib.roles.rules import aside_reason
 from lib.sweep_config import first_config_metric, metric_column, swept_parameters
-from lib.values import parsed_numbers
+from lib.values import counted, parsed_numbers
 
 # Run fields every source fills where it knows them. Prefixed so they never collide with a
 # config key a user chose (a config key `name` stays `name`).
@@ -300,7 +300,7 @@ def finish_sweep(
     for metric in metrics:
         frame[metric], n_inf = _clean_metric_column(frame[metric])
         if n_inf:
-            notes.append(f"{metric}: {n_inf} run(s) had an infinite value, treated as missing.")
+            notes.append(f"{metric}: {counted(n_inf, 'run')} had an infinite value, treated as missing.")
     if roles.fallback_metric is not None and primary not in metrics:
         primary, primary_reason = roles.fallback_metric, "no column is named like a metric"
         notes.append(

@@ -99,4 +99,9 @@ st.caption(
 shown = capped_table(runs_with_inclusion(loaded, sweep))
 if shown.note():
     st.caption(shown.note())
-st.dataframe(shown.frame, width="stretch", column_config=ui.runs_column_config(shown.frame))
+st.dataframe(
+    shown.frame,
+    width="stretch",
+    height=ui.whole_rows_height(len(shown.frame)),
+    column_config=ui.runs_column_config(shown.frame),
+)

@@ -57,8 +57,12 @@ if view.abbreviated:
 kept_table = kept_runs_table(sweep, view.kept, state.metric, view.axes)
 st.subheader(f"Kept runs, best first ({len(kept_table):,})")
 shown_kept = capped_table(kept_table)
-# the default height shows whole rows (at most ten, then it scrolls)
-st.dataframe(shown_kept.frame, width="stretch", column_config=ui.runs_column_config(shown_kept.frame))
+st.dataframe(
+    shown_kept.frame,
+    width="stretch",
+    height=ui.whole_rows_height(len(shown_kept.frame)),
+    column_config=ui.runs_column_config(shown_kept.frame),
+)
 if left_out := shown_kept.note():
     st.caption(f"{left_out} The download has every kept run in full.")
 st.download_button(

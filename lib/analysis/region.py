@@ -18,6 +18,7 @@ from lib.sweep import Sweep
 from lib.values import (
     AxisScale,
     compact_number,
+    counted,
     level_labels,
     log10_positive,
     pooled_levels,
@@ -96,7 +97,9 @@ def _numeric_summary(name: str, rows: list[dict], log: bool, integer: bool) -> s
         middle = f", middle half {span({'min': kept['q1'], 'max': kept['q3']})}"
     text = f"{name}: kept runs use {span(kept)}{middle} (all: {span(every)})"
     if kept["missing"]:
-        text += f"; {kept['missing']} kept run(s) have no value"
+        text += (
+            f"; {counted(kept['missing'], 'kept run')} {'has' if kept['missing'] == 1 else 'have'} no value"
+        )
     return text
 
 

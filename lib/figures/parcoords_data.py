@@ -30,7 +30,7 @@ from lib.figures.encoded_axis import (
 )
 from lib.filters import Threshold, best_first_positions
 from lib.sweep import RUN_CREATED, Sweep
-from lib.values import MISSING_LEVEL, OTHER_LEVEL, AxisScale, compact_number
+from lib.values import MISSING_LEVEL, OTHER_LEVEL, AxisScale, compact_number, counted
 
 DEFAULT_MAX_LINES = 5_000
 BEST_RESERVE = 0.1  # share of the spare lines given to the best runs the filters leave out
@@ -216,7 +216,8 @@ def dimension_info(
 def _axis_notes(axis: EncodedAxis, scales: Mapping[str, AxisScale]) -> list[str]:
     notes = []
     if axis.n_missing and axis.scale != "levels":
-        notes.append(f'{axis.column}: {axis.n_missing} run(s) without a value sit on the "(missing)" tick.')
+        runs, verb = counted(axis.n_missing, "run"), "sits" if axis.n_missing == 1 else "sit"
+        notes.append(f'{axis.column}: {runs} without a value {verb} on the "(missing)" tick.')
     if scales.get(axis.column) is AxisScale.LOG and axis.scale != "log":
         notes.append(f"{axis.column}: shown on a linear axis, a log axis needs values above 0.")
     if OTHER_LEVEL in axis.codes:

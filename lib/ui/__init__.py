@@ -16,7 +16,7 @@ from lib.ui.session import (
     set_choices,
     set_loaded_sweep,
 )
-from lib.ui.tables import runs_column_config
+from lib.ui.tables import runs_column_config, whole_rows_height
 from lib.ui.widgets import chart, column_table_config, lazy_tabs, needs_metric_and_params
 
 __all__ = [
@@ -45,5 +45,6 @@ __all__ = [
     "set_loaded_sweep",
     "shared_metric_picker",
     "valued_sweep",
+    "whole_rows_height",
     "why_this_metric",
 ]

@@ -36,6 +36,8 @@ from lib.views.parallel_controls import (
 )
 from lib.views.parallel_state import RUN_ORDER, ViewState, with_metric
 
+AXES_SHOWN_IN_PICKER = 5  # chips the sidebar's axis picker shows before it scrolls
+
 
 def _key(name: str) -> str:
     return f"parallel.{name}.{load_generation()}.{view_token()}"
@@ -92,14 +94,18 @@ def _axis_picker(
 ) -> list[str]:
     options = [*sweep.params, *sweep.metrics]
     default = [a for a in start.axes if a in options] or default_axes(sweep, metric, importance_order)
-    return st.multiselect(
+    axes = st.multiselect(
         "Axes, in order",
         options,
         default=default,
         key=_key(f"axes.{metric}"),
-        help="Axes appear left to right in the order picked. Remove and add one to move it to the end. "
-        "By default: the parameters that matter most for the metric, then the metric.",
+        help="Axes appear left to right in the order picked. Remove and add one to move it to the end, "
+        "or drag it on the chart. By default: the parameters that matter most for the metric, then the "
+        "metric.",
     )
+    if len(axes) > AXES_SHOWN_IN_PICKER:  # the picker scrolls past about five: the whole order, in words
+        st.caption("Left to right: " + " → ".join(md(a) for a in axes))
+    return axes
 
 
 def _log_picker(sweep: Sweep, start: ViewState, axes: list[str]) -> list[str]:

@@ -24,6 +24,7 @@ RUN_HEADERS = {
     RUN_RUNTIME: "runtime (s)",
 }
 INDEX_COLUMN = "_index"  # st.column_config's key for the index
+ROW_PX, MAX_ROWS = 35, 10  # Streamlit's row (and header) height; rows shown before the table scrolls
 
 
 def runs_column_config(frame: pd.DataFrame) -> dict[str, Any]:
@@ -36,3 +37,9 @@ def runs_column_config(frame: pd.DataFrame) -> dict[str, Any]:
     if frame.index.name == "run_id":
         config[INDEX_COLUMN] = "run id"
     return config
+
+
+def whole_rows_height(n_rows: int, max_rows: int = MAX_ROWS) -> int:
+    """A height that shows whole rows only (Streamlit's own default cuts the eleventh in half):
+    every row up to `max_rows`, then the table scrolls."""
+    return ROW_PX * (min(max(n_rows, 1), max_rows) + 1) + 2  # and a 1 px border above and below

@@ -86,7 +86,7 @@ def test_missing_values_are_counted_not_dropped_silently(sweep) -> None:
     kept = row(region.numeric, parameter="dropout", runs="kept")
     assert (kept["n"], kept["missing"]) == (3, 2)
     assert kept["median"] == pytest.approx(0.2)
-    assert region.summaries["dropout"].endswith("; 2 kept run(s) have no value")
+    assert region.summaries["dropout"].endswith("; 2 kept runs have no value")
 
 
 def test_level_shares_of_kept_and_all_runs(sweep) -> None:

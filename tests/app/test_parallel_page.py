@@ -8,6 +8,7 @@ import math
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from lib.safe_text import md
 from tests.app.conftest import page_text
 
 
@@ -151,3 +152,15 @@ def test_kept_runs_show_the_run_columns_under_plain_headers(app: AppTest) -> Non
     headers = {column: config.get("label") for column, config in json.loads(kept.proto.columns).items()}
     assert headers["run.name"] == "run" and headers["run.state"] == "state" and headers["_index"] == "run id"
     assert "learning_rate" in kept.value.columns and "learning_rate" not in headers  # a user's names stay
+
+
+def test_more_axes_than_the_picker_shows_are_listed_in_order(app: AppTest) -> None:
+    open_parallel(app)
+    picker = sidebar_widget(app, "multiselect", "Axes, in order")
+    captions = lambda: [c.value for c in app.sidebar.caption if c.value.startswith("Left to right")]  # noqa: E731
+    assert len(picker.value) <= 5 or captions()  # the default view's own count decides
+    wanted = list(app.session_state["sweep.loaded"].params)[:9]
+    picker.set_value(wanted).run()
+    (listed,) = captions()
+    assert listed.removeprefix("Left to right: ").split(" → ") == [md(a) for a in picker.value]
+    assert [md(a) for a in picker.value] == [md(a) for a in wanted]

@@ -11,6 +11,7 @@ from lib.sources.wandb.snapshot import stamp_fetched_at
 from lib.sources.wandb.spec import WandbSpec
 from lib.sweep import Sweep, finish_sweep, sweep_from_records
 from lib.sweep_config import config_metric, metric_column, swept_parameters
+from lib.values import counted
 
 
 def build_sweep(
@@ -30,7 +31,8 @@ def build_sweep(
     if fetch.total is not None and fetch.failure is None and len(fetch.records) != fetch.total:
         notes.append(f"W&B counted {fetch.total} runs; {len(fetch.records)} distinct runs arrived.")
     if fetch.duplicates:
-        notes.append(f"{fetch.duplicates} run(s) arrived twice while paging and were counted once.")
+        runs, verb = counted(fetch.duplicates, "run"), "was" if fetch.duplicates == 1 else "were"
+        notes.append(f"{runs} arrived twice while paging and {verb} counted once.")
     sweep = sweep.replace(notes=notes)
     return stamp_fetched_at(sweep, fetched_at)
 
