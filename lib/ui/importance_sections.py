@@ -25,10 +25,13 @@ from lib.ui.cache import (
     effects_against_noise,
     per_configuration,
 )
+from lib.ui.tables import whole_rows_height
 from lib.ui.widgets import chart
 from lib.views.display_limits import capped_table
 from lib.views.importance import (
+    EFFECT_COLUMN,
     INTERPRETATION,
+    SEED_NOISE_COLUMN,
     correlation_colour,
     display_table,
     excluded_params,
@@ -39,8 +42,9 @@ from lib.views.importance import (
     unsupported_reason,
 )
 
-NOISE_COLUMN = "vs seed noise"
 GREYED_TEXT = "#9ca3af"
+NO_CORRELATION = "–"  # a categorical's correlation cell: it has no order
+IMPORTANCE_ROWS = 18  # rows the forest table shows before it scrolls
 METHODS: list[Method] = list(Method)
 
 
@@ -125,7 +129,7 @@ def forest_tab(analysis: Analysis) -> None:
         table = display_table(report, hidden)
         if noise_flags is not None:
             flags = noise_flags.set_index("parameter")["within seed noise"]
-            table[NOISE_COLUMN] = table["parameter"].map(lambda p: _noise_mark(flags.get(p)))
+            table[SEED_NOISE_COLUMN] = table["parameter"].map(lambda p: _noise_mark(flags.get(p)))
         unsupported = unsupported_reason(report)
         _importance_table(table, analysis.sweep.direction(report.metric), greyed=unsupported is not None)
         if unsupported:
@@ -169,21 +173,28 @@ def _importance_table(table: pd.DataFrame, direction: Direction, *, greyed: bool
         styled,
         hide_index=True,
         width="stretch",
-        height=min(36 * (len(table) + 1) + 4, 640),
+        placeholder=NO_CORRELATION,  # the only missing cells: a categorical's correlations
+        height=whole_rows_height(len(table), max_rows=IMPORTANCE_ROWS),
         column_config={
+            "parameter": st.column_config.Column("parameter", pinned=True, width="medium"),
             "importance": st.column_config.ProgressColumn(
-                "Importance", min_value=0.0, max_value=1.0, format="%.2f"
+                "importance", min_value=0.0, max_value=1.0, format="%.2f"
             ),
-            "correlation": st.column_config.Column("Correlation", help="Pearson; none for categoricals"),
-            "spearman": st.column_config.Column("Spearman", help="Rank correlation; none for categoricals"),
-            NOISE_COLUMN: st.column_config.Column(
-                NOISE_COLUMN.capitalize(), help="≈ noise: the parameter moves the metric less than seeds do"
+            "correlation": st.column_config.Column(
+                "correlation", help="Pearson; none for categoricals", width="small"
+            ),
+            "spearman": st.column_config.Column(
+                "Spearman", help="Rank correlation; none for categoricals", width="small"
+            ),
+            EFFECT_COLUMN: st.column_config.Column(EFFECT_COLUMN, width="large"),
+            SEED_NOISE_COLUMN: st.column_config.Column(
+                SEED_NOISE_COLUMN, help="≈ noise: the parameter moves the metric less than seeds do"
             ),
         },
     )
     st.caption(
         "Green: raising the parameter moves the metric the good way; red: the bad way. A categorical "
-        "has no order, so no correlation (None): see its levels below."
+        f"has no order, so no correlation ({NO_CORRELATION}): see its levels below."
     )
 
 

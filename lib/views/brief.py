@@ -28,12 +28,17 @@ from lib.sweep import RUN_NAME, Sweep
 from lib.views.context import Context
 from lib.views.home import best_run_summary, state_table
 from lib.views.html_parts import CHART_CONFIG, CSP, DRAW_SCRIPT, STYLE, figure_json, plotly_js, table_html
-from lib.views.importance import display_table, settings_text, trust_summary, unsupported_reason
+from lib.views.importance import (
+    SEED_NOISE_COLUMN,
+    display_table,
+    settings_text,
+    trust_summary,
+    unsupported_reason,
+)
 from lib.views.parallel_chart import ParcoordsView
 
 Tone = Literal["text", "note", "warning", "good"]
 MAX_ROWS = 30  # a brief's tables stay short; the app has the rest
-NOISE_COLUMN = "vs seed noise"
 
 
 @dataclass(frozen=True)
@@ -256,7 +261,7 @@ def importance_table(report: ImportanceReport, seed_noise: pd.DataFrame | None) 
     table = display_table(report)
     if seed_noise is not None and "within seed noise" in seed_noise:
         flags = seed_noise.set_index("parameter")["within seed noise"]
-        table[NOISE_COLUMN] = [
+        table[SEED_NOISE_COLUMN] = [
             "≈ noise" if (f := flags.get(p)) is not None and not pd.isna(f) and bool(f) else ""
             for p in table["parameter"]
         ]

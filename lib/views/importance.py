@@ -56,6 +56,7 @@ def display_table(report: ImportanceReport, hidden: Sequence[str] = ()) -> pd.Da
 
 EFFECT_COLUMN = "which way"
 NOISE_FLOOR_COLUMN = "vs noise floor"
+SEED_NOISE_COLUMN = "vs seed noise"  # added where the sweep repeats seeds
 
 
 def _floor_mark(within: bool | float | None) -> str:
