@@ -166,6 +166,8 @@ def strip_zeros(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """`1 run`, `2 runs`, `1,204 runs`: a count with its noun agreeing."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+def counted(n: int, noun: str, plural: str | None = None, *, verbs: tuple[str, str] | None = None) -> str:
+    """`1 run`, `2 runs`, `1,204 runs`: a count with its noun agreeing, and its verb when given
+    (`verbs=("has", "have")`: `1 run has`, `2 runs have`)."""
+    text = f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+    return text if verbs is None else f"{text} {verbs[0] if n == 1 else verbs[1]}"

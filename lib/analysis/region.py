@@ -97,9 +97,7 @@ def _numeric_summary(name: str, rows: list[dict], log: bool, integer: bool) -> s
         middle = f", middle half {span({'min': kept['q1'], 'max': kept['q3']})}"
     text = f"{name}: kept runs use {span(kept)}{middle} (all: {span(every)})"
     if kept["missing"]:
-        text += (
-            f"; {counted(kept['missing'], 'kept run')} {'has' if kept['missing'] == 1 else 'have'} no value"
-        )
+        text += f"; {counted(kept['missing'], 'kept run', verbs=('has', 'have'))} no value"
     return text
 
 

@@ -290,13 +290,18 @@ def too_many_keys(*mappings: Mapping[str, Any]) -> str | None:
 
 
 def _leaf_count(mapping: Mapping[str, Any], limit: int) -> int:
-    """Leaves of a nested mapping, counting stops once past `limit`."""
+    """Leaves of a nested mapping (an empty one is a leaf), counting stops once past `limit`."""
     count = 0
     for value in mapping.values():
-        count += _leaf_count(value, limit - count) if isinstance(value, Mapping) and value else 1
+        kind = type(value)  # JSON's own types first: an ABC check costs more than the count
+        nested = kind is dict or (kind not in _JSON_LEAVES and isinstance(value, Mapping))
+        count += _leaf_count(value, limit - count) if nested and value else 1
         if count > limit:
             break
     return count
+
+
+_JSON_LEAVES = frozenset({str, int, float, bool, list, type(None)})
 
 
 def approx_bytes(value: Any, limit: int = sys.maxsize) -> int:

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from lib.histories import LocalRuns, RunLogFiles
 from lib.sources.errors import SourceError
 from lib.sources.reading import UNGUARDED, Reading
-from lib.sources.safe_load import MAX_KEYS_PER_RUN, dropped_note, too_many_keys, without_oversized
+from lib.sources.safe_load import dropped_note, too_many_keys, without_oversized
 from lib.sources.wandb import run_log
 from lib.sources.wandb.debug_log import DEBUG_LOG, debug_log_config
 from lib.sources.wandb.folders import RunFolder, find_run_folders
@@ -226,37 +226,8 @@ def _read_folder(folder: RunFolder, log: RunLog | SourceError | None, cache: boo
         log_error.exception("Unexpected error while reading the run folder %s", folder.path.name)
         why = f"could not be read: an unexpected {type(error).__name__} (the server log has the details)"
         return FolderRead(folder, reason=why)
-    too_big = _too_many_keys(read.record.config, read.record.summary) if read.record else None
+    too_big = too_many_keys(read.record.config, read.record.summary) if read.record else None
     return FolderRead(folder, reason=too_big) if too_big else read
-
-
-def _too_many_keys(config: Mapping[str, Any], summary: Mapping[str, Any]) -> str | None:
-    """`too_many_keys`, asked only when a quick count of plain dicts' leaves is over its budget."""
-    count = _plain_leaves(config) + _plain_leaves(summary)
-    return too_many_keys(config, summary) if count > MAX_KEYS_PER_RUN or count < 0 else None
-
-
-_LEAVES = frozenset({str, int, float, bool, list, type(None)})
-
-
-def _plain_leaves(mapping: Mapping[str, Any]) -> int:
-    """Leaves as `too_many_keys` counts them (an empty mapping is one), or -1 past a value of
-    another type than JSON's (a date from YAML, a mapping that is not a dict)."""
-    if type(mapping) is not dict:
-        return -1
-    count = 0
-    for value in mapping.values():
-        kind = type(value)
-        if kind is dict and value:
-            inner = _plain_leaves(value)
-            if inner < 0:
-                return -1
-            count += inner
-        elif kind is dict or kind in _LEAVES:
-            count += 1
-        else:
-            return -1
-    return count
 
 
 def _read_folder_unchecked(folder: RunFolder, log: RunLog | SourceError | None, cache: bool) -> FolderRead:
