@@ -62,8 +62,8 @@ def run_app() -> None:
 def _run_in_frame(page: StreamlitPage) -> None:
     open_linked_source()
     _frame.banner = st.sidebar.empty()
+    _frame.notice = st.empty()
     show_current_sweep()
-    link_notice()
     _frame.active = True
     page_ran = False
     try:
@@ -73,7 +73,7 @@ def _run_in_frame(page: StreamlitPage) -> None:
         _frame.active = False
         if page_ran:  # after st.stop() or st.rerun() nothing more can be drawn
             show_current_sweep()
-        _frame.banner = None
+        _frame.banner = _frame.notice = None
 
 
 def page_frame() -> None:
@@ -97,8 +97,13 @@ def _run_guarded(page: StreamlitPage) -> None:
 
 
 def show_current_sweep() -> None:
-    """Draw (or redraw) the sidebar's current sweep. The frame draws it before the page and again
-    after it; a load calls it at once, so even a page that stops afterwards names the new sweep."""
+    """Draw (or redraw) what the frame says of the current sweep: its name in the sidebar and, at
+    the top, why a link's (or the start) sweep is not the one shown. The frame draws them before
+    the page and again after it; a load calls it at once, so even a page that stops afterwards
+    names the new sweep and drops a notice the load made stale."""
+    notice = getattr(_frame, "notice", None)
+    if notice is not None:
+        link_notice(notice)
     slot = getattr(_frame, "banner", None)
     if slot is None:
         return

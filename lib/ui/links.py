@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lib.safe_text import md, md_sentence
 from lib.sources import SourceError, load_source
@@ -71,6 +72,7 @@ class LinkProblem:
     message: str  # Markdown, names escaped
     generation: int
     view: dict[str, str] = field(default_factory=dict)
+    linked: bool = True  # False: the sweep the server was started on (no `src` in the URL)
 
 
 # ---------------------------------------------------------------------------------- public API
@@ -88,12 +90,15 @@ def open_linked_source() -> None:
     message = _reopen(reference, src)
     if message is not None and not linked:
         message = message.replace("This link is to", "Sweepscope was started on", 1)
+        message = message.replace(NOT_APPLIED, "It shows the demo sweep; load another on the Load page.")
     if message is None:
         st.session_state[OPENED_KEY] = (load_generation(), src)
         st.session_state.pop(PROBLEM_KEY, None)
         return
     expected = _expected_reference(reference) or src
-    st.session_state[PROBLEM_KEY] = LinkProblem(src, expected, message, load_generation(), query)
+    st.session_state[PROBLEM_KEY] = LinkProblem(
+        src, expected, message, load_generation(), query, linked=linked is not None
+    )
 
 
 def _start_source() -> str | None:
@@ -103,11 +108,14 @@ def _start_source() -> str | None:
     return start_source_reference(os.environ, _roots())
 
 
-def link_notice() -> None:
-    """At the top of the page: why the link's sweep is not the one shown. Nothing for a good link."""
+def link_notice(slot: DeltaGenerator) -> None:
+    """In `slot`, at the top of the page: why the link's sweep is not the one shown; emptied for a
+    good link, or once another sweep is loaded."""
     problem = _active_problem()
-    if problem is not None:
-        st.warning(problem.message, icon=":material/link_off:")
+    if problem is None:
+        slot.empty()
+    else:
+        slot.warning(problem.message, icon=":material/link_off:")
 
 
 def linked_view() -> dict[str, str] | None:
@@ -175,10 +183,13 @@ def _waiting_view() -> dict[str, str] | None:
 
 
 def _active_problem() -> LinkProblem | None:
-    """The failed link, while it is still in the URL and nothing else was loaded since."""
+    """The failed link, while it is still in the URL (the start sweep: always) and nothing else was
+    loaded since."""
     problem: LinkProblem | None = st.session_state.get(PROBLEM_KEY)
     if problem is None or problem.generation != load_generation():
         return None
+    if not problem.linked:
+        return problem
     return problem if st.query_params.get(SOURCE_PARAM) == problem.src else None
 
 
@@ -328,6 +339,8 @@ def _load(loader: Callable[[], Sweep], reference: str, name: str) -> str | None:
 
 def _cannot_open(name: str, reason: str) -> str:
     return (
-        f"This link is to **{md(name)}**, which could not be opened here: {md_sentence(reason)} "
-        "Its view is not applied to the sweep shown instead."
+        f"This link is to **{md(name)}**, which could not be opened here: {md_sentence(reason)} {NOT_APPLIED}"
     )
+
+
+NOT_APPLIED = "Its view is not applied to the sweep shown instead."

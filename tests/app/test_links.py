@@ -359,3 +359,29 @@ def test_after_a_load_the_sidebar_names_the_new_sweep_in_the_same_run(app: AppTe
     assert "kingb12" in sidebar_sweep(app)
     assert "5 runs" in " ".join(c.value for c in app.sidebar.caption)
     assert "kingb12" in page_text(app)  # "What was loaded" agrees with the sidebar
+
+
+def test_a_start_sweep_that_cannot_be_read_says_why_on_every_page(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`bash scripts/run.sh <a W&B line-plot export>`: the demo opens, and says why, until another loads."""
+    export = APP_DIR / "tests/fixtures/real/wandb_history_csv/TemplierPaul__pyUCEA__wandb_export.csv"
+    monkeypatch.setenv("SWEEPSCOPE_SOURCE", str(export))
+    monkeypatch.setenv("SWEEPSCOPE_ALLOWED_DIRS", str(export.parent))
+    app.run()
+    for page in (None, "pages/parallel.py"):
+        if page is not None:
+            app.switch_page(page).run()
+        (warning,) = [w.value for w in app.warning if "Sweepscope was started on" in w.value]
+        assert "line-plot (history) export" in warning and "It shows the demo sweep" in warning
+        assert app.session_state["sweep.loaded"].source.startswith("Demo")
+    app.switch_page("pages/load.py").run()
+    good = (
+        APP_DIR
+        / "tests/fixtures/real/wandb_runs_csv"
+        / "NevroHelios__DeepWaste-Optimization__notebooks__wandb_export.csv"
+    )
+    monkeypatch.setenv("SWEEPSCOPE_ALLOWED_DIRS", f"{export.parent}:{good.parent}")
+    load_path(app, str(good))
+    assert "NevroHelios" in loaded_source(app)
+    assert not [w.value for w in app.warning if "Sweepscope was started on" in w.value]
