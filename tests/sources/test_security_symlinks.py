@@ -8,6 +8,7 @@ entries say why without naming where the link leads.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,18 @@ def test_a_linked_runs_table_or_zip_is_refused_whether_or_not_its_target_exists(
 def test_without_allowed_roots_a_headless_call_still_follows_links(layout: dict[str, Path]) -> None:
     sweep = load_source(layout["root"] / "project")
     assert {"good0001", "linkdir1", "linkcfg1", "linklog1"} <= set(sweep.runs.index)
+
+
+def test_a_link_among_files_that_are_never_read_keeps_the_run_from_its_log(layout: dict[str, Path]) -> None:
+    """files/ is read only when the run log cannot tell the run: a link there is then never
+    followed, and the run loads from its log alone. A pipe in its place would block any read."""
+    run = layout["wandb"] / "offline-run-20250101_000004-logrun01"
+    (run / "files").mkdir(parents=True)
+    (run / "run-logrun01.wandb").write_bytes(run_log_bytes("logrun01", {"lr": 0.4}))
+    (run / "files" / "config.yaml").symlink_to(layout["outside"] / "config.yaml")
+    os.mkfifo(layout["outside"] / "pipe")
+    (run / "files" / "wandb-summary.json").symlink_to(layout["outside"] / "pipe")
+    sweep = load_source(layout["root"] / "project", allowed_roots=[layout["root"]])
+    assert sweep.runs.loc["logrun01", "lr"] == 0.4
+    assert "offline-run-20250101_000004-logrun01" not in dict(sweep.skipped)
+    assert SECRET not in sweep.runs.to_numpy().ravel().tolist()

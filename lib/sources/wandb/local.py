@@ -146,14 +146,15 @@ def read_run_folders(folders: Sequence[RunFolder], reading: Reading = UNGUARDED)
     log does not do. Many folders to parse are read by forked workers (`run_log.map_forked`), each
     doing all of a folder's checks, reading and parsing.
 
-    A folder that, or one of whose files, leads outside what `reading` allows is not read at all.
+    A folder that, or one of the files read from it, leads outside what `reading` allows is not
+    read at all. Its `files/` and `logs/debug.log` are checked only when they are to be read: when
+    the log is missing or has no run record.
     """
     real_parents: dict[str, str] = {}  # the wandb/ folder resolved once, not once per run folder
     looked_up = reading.cache and run_log.cache_holds_any()
     done = _from_cache(folders, reading, real_parents) if looked_up else {}
     todo = [f for f in folders if id(f) not in done]
-    checked = Reading(None, reading.cache) if looked_up else reading  # _from_cache checked them
-    outcomes = run_log.map_forked(partial(_read_log_folder, checked, real_parents), todo)
+    outcomes = run_log.map_forked(partial(_read_log_folder, reading, real_parents), todo)
     for folder, outcome in zip(todo, outcomes, strict=True):
         done[id(folder)] = _finish_read(folder, outcome, reading.cache)
     return [done[id(f)] for f in folders]
@@ -172,12 +173,15 @@ class _LogFolderRead(NamedTuple):
 def _read_log_folder(reading: Reading, real_parents: dict[str, str], folder: RunFolder) -> _LogFolderRead:
     """The checks, and the run log read and parsed; the whole read when the log alone makes it."""
     modes = {} if folder.linked is None else {os.fspath(folder.path): _LISTED_MODE[folder.linked]}
-    refusal = reading.folder_refusal(folder.path, _files_read(folder), real_parents, modes)
+    refusal = reading.folder_refusal(folder.path, _log_file(folder), real_parents, modes)
+    if refusal is None and folder.log_path is None:
+        refusal = reading.folder_refusal(folder.path, _fallback_files(folder), real_parents, modes)
     if refusal is not None or folder.log_path is None:
         return _LogFolderRead(refusal)
     key, log, nbytes = run_log.read_and_parse(folder.log_path, modes.get(os.fspath(folder.log_path)))
     if not isinstance(log, RunLog) or not log.has_run_record:
-        return _LogFolderRead(None, key, log, nbytes)  # files/ and logs/debug.log: read by the parent
+        refusal = reading.folder_refusal(folder.path, _fallback_files(folder), real_parents, modes)
+        return _LogFolderRead(refusal, key, log, nbytes)  # files/ and logs/debug.log: read by the parent
     read = _read_folder(folder, log, reading.cache)
     return _LogFolderRead(None, key, log, nbytes, (read.record, read.notes, read.reason, read.has_log))
 
@@ -186,10 +190,10 @@ _LISTED_MODE: dict[bool, int | None] = {True: stat.S_IFLNK, False: stat.S_IFDIR}
 
 
 def _finish_read(folder: RunFolder, outcome: _LogFolderRead, cache: bool) -> FolderRead:
-    if outcome.refusal is not None:
-        return FolderRead(folder, reason=outcome.refusal)
     if cache:
         run_log.keep_parse(outcome.key, outcome.log, outcome.nbytes)
+    if outcome.refusal is not None:
+        return FolderRead(folder, reason=outcome.refusal)
     if outcome.read is not None:
         return FolderRead(folder, *outcome.read)
     return _read_folder(folder, outcome.log, cache)
@@ -202,21 +206,28 @@ def _from_cache(
     is cached or missing (by `id` of the folder)."""
     done: dict[int, FolderRead] = {}
     for folder in folders:
-        refusal = reading.folder_refusal(folder.path, _files_read(folder), real_parents)
+        if folder.log_path is None:
+            continue  # the worker checks and reads it: nothing there to parse
+        refusal = reading.folder_refusal(folder.path, _log_file(folder), real_parents)
+        found, log = (False, None) if refusal else run_log.cached_run_log(folder.log_path)
+        if found and not (isinstance(log, RunLog) and log.has_run_record):
+            refusal = reading.folder_refusal(folder.path, _fallback_files(folder), real_parents)
         if refusal is not None:
             done[id(folder)] = FolderRead(folder, reason=refusal)
-            continue
-        found, log = run_log.cached_run_log(folder.log_path) if folder.log_path else (True, None)
-        if found:
+        elif found:
             done[id(folder)] = _read_folder(folder, log, reading.cache)
     return done
 
 
-def _files_read(folder: RunFolder) -> list[str]:
-    """Every file the readers below may open in `folder`."""
+def _log_file(folder: RunFolder) -> list[str]:
+    """The run log, read first (none for a folder without one)."""
+    return [os.fspath(folder.log_path)] if folder.log_path else []
+
+
+def _fallback_files(folder: RunFolder) -> list[str]:
+    """The files read when the run log cannot tell the run: `files/`, then `logs/debug.log`."""
     base = os.fspath(folder.path)
-    files = [f"{base}{os.sep}{name}" for name in (*ONLINE_FILES, DEBUG_LOG)]
-    return [os.fspath(folder.log_path), *files] if folder.log_path else files
+    return [f"{base}{os.sep}{name}" for name in (*ONLINE_FILES, DEBUG_LOG)]
 
 
 def _read_folder(folder: RunFolder, log: RunLog | SourceError | None, cache: bool) -> FolderRead:

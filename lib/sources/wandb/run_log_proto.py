@@ -81,14 +81,14 @@ RUN_FIELD, EXIT_FIELD = 17, 18
 # `num`, `control`, `uuid` and `_info`: W&B writes them before the record's kind in some records
 # and after it in others (its writer does not keep field-number order)
 _BESIDE_THE_KIND = frozenset({16, 19, 200})
-_NUM_TAG = 0x08  # field 1 (num), a varint
+NUM_TAG = 0x08  # field 1 (num), a varint
 
 
 def record_field(payload: bytes) -> int | None:
     """The field number of a record's kind (its `record_type` member), read from the wire without
     decoding it: `num`, `control`, `uuid` and `_info` are stepped over. None when the bytes are not
     plainly a record (let the decoder say why)."""
-    if len(payload) > 2 and payload[0] == _NUM_TAG and payload[1] < 0x80 and payload[2] < 0x80:
+    if len(payload) > 2 and payload[0] == NUM_TAG and payload[1] < 0x80 and payload[2] < 0x80:
         tag = payload[2]  # a small `num`, then a field below 16 (history, summary, stats, ...): most
         return tag >> 3 if tag & 0x7 == 2 else None
     i, end = 0, len(payload)
@@ -100,7 +100,7 @@ def record_field(payload: bytes) -> int | None:
                 return None
             tag = (tag & 0x7F) | (payload[i] << 7)
             i += 1
-        if tag == _NUM_TAG:
+        if tag == NUM_TAG:
             while i < end and payload[i] & 0x80:
                 i += 1
             i += 1
@@ -134,3 +134,9 @@ def unreplayed_fields(record: type[Any]) -> frozenset[int]:
     files, environment, ...): every member of `record_type` but run, config, summary and exit."""
     kinds = record.DESCRIPTOR.oneofs_by_name["record_type"].fields
     return frozenset(f.number for f in kinds) - {RUN_FIELD, CONFIG_FIELD, SUMMARY_FIELD, EXIT_FIELD}
+
+
+def unread_kind_tags(fields: frozenset[int]) -> frozenset[int]:
+    """The one-byte tags of these record kinds (fields below 16, a message each): what follows a
+    small `num` at the start of such a record, as `record_field`'s first test reads it."""
+    return frozenset((number << 3) | 2 for number in fields if number < 16)

@@ -16,8 +16,14 @@ from typing import Any
 
 from lib.sources import limits
 from lib.sources.safe_load import MAX_DEPTH, MAX_VALUE_BYTES, load_json
-from lib.sources.wandb.run_log_frames import read_payloads
-from lib.sources.wandb.run_log_proto import SUMMARY_FIELD, record_class, record_field, unreplayed_fields
+from lib.sources.wandb.run_log_frames import read_payloads, read_payloads_except
+from lib.sources.wandb.run_log_proto import (
+    SUMMARY_FIELD,
+    record_class,
+    record_field,
+    unread_kind_tags,
+    unreplayed_fields,
+)
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,10 @@ def parse_run_log(data: bytes) -> RunLog:
     top-level key is replaced, not merged). The summary is the replay of `summary` records in order;
     history rows are never applied to it. Raises `SourceError` for bytes that are not a run log.
     """
-    payloads, problem = read_payloads(data)
     record_type = record_class()
-    from_string, unreplayed = record_type.FromString, _unreplayed(record_type)
+    unreplayed, unread_tags = _unreplayed(record_type)
+    payloads, record_count, problem = read_payloads_except(data, unread_tags)
+    from_string = record_type.FromString
     replay = _Replay()
     summaries = _SummaryBatch(replay.summary, from_string, replay.too_deep)
     for index, payload in enumerate(payloads):
@@ -74,7 +81,7 @@ def parse_run_log(data: bytes) -> RunLog:
         try:
             record = from_string(payload)
         except Exception:  # protobuf's DecodeError: the payload passed its CRC yet does not parse
-            problem = _undecodable(index)
+            problem = _undecodable(_record_number(data, payloads, index))
             break
         kind = record.WhichOneof("record_type")
         if kind == "summary":
@@ -83,21 +90,36 @@ def parse_run_log(data: bytes) -> RunLog:
             replay.apply(kind, record)
     damaged_at = summaries.flush()
     if damaged_at is not None and (problem is None or "cannot be decoded" not in problem):
-        problem = _undecodable(damaged_at)
-    return replay.result(record_count=len(payloads), problem=problem)
+        problem = _undecodable(_record_number(data, payloads, damaged_at))
+    return replay.result(record_count=record_count, problem=problem)
 
 
-_UNREPLAYED: dict[type[Any], frozenset[int]] = {}
+_UNREPLAYED: dict[type[Any], tuple[frozenset[int], frozenset[int]]] = {}
 
 
-def _unreplayed(record: type[Any]) -> frozenset[int]:
+def _unreplayed(record: type[Any]) -> tuple[frozenset[int], frozenset[int]]:
+    """The kinds of record never replayed, and their tags as the framing steps over them."""
     if record not in _UNREPLAYED:
-        _UNREPLAYED[record] = unreplayed_fields(record)
+        fields = unreplayed_fields(record)
+        _UNREPLAYED[record] = fields, unread_kind_tags(fields)
     return _UNREPLAYED[record]
 
 
-def _undecodable(index: int) -> str:
-    return f"record {index + 1} cannot be decoded: the file is damaged from there on"
+def _undecodable(number: int) -> str:
+    return f"record {number} cannot be decoded: the file is damaged from there on"
+
+
+def _record_number(data: bytes, read: list[bytes], index: int) -> int:
+    """Where `read[index]` is among all the file's records (from 1), the ones stepped over counted:
+    `read` is an in-order subsequence of them. Only for a message, so the file is split again."""
+    every, _ = read_payloads(data)
+    matched = 0
+    for number, payload in enumerate(every, start=1):
+        if matched < len(read) and payload == read[matched]:
+            if matched == index:
+                return number
+            matched += 1
+    return index + 1
 
 
 class _SummaryBatch:
