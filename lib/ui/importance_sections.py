@@ -25,7 +25,7 @@ from lib.ui.cache import (
     effects_against_noise,
     per_configuration,
 )
-from lib.ui.tables import whole_rows_height
+from lib.ui.tables import fitted_width, whole_rows_height
 from lib.ui.widgets import chart
 from lib.views.display_limits import capped_table
 from lib.views.importance import (
@@ -176,9 +176,11 @@ def _importance_table(table: pd.DataFrame, direction: Direction, *, greyed: bool
         placeholder=NO_CORRELATION,  # the only missing cells: a categorical's correlations
         height=whole_rows_height(len(table), max_rows=IMPORTANCE_ROWS),
         column_config={
-            "parameter": st.column_config.Column("parameter", pinned=True, width="medium"),
+            "parameter": st.column_config.Column(
+                "parameter", pinned=True, width=fitted_width([*table["parameter"], "parameter"], most=220)
+            ),
             "importance": st.column_config.ProgressColumn(
-                "importance", min_value=0.0, max_value=1.0, format="%.2f"
+                "importance", min_value=0.0, max_value=1.0, format="%.2f", width=120
             ),
             "correlation": st.column_config.Column(
                 "correlation", help="Pearson; none for categoricals", width="small"
@@ -186,7 +188,9 @@ def _importance_table(table: pd.DataFrame, direction: Direction, *, greyed: bool
             "spearman": st.column_config.Column(
                 "Spearman", help="Rank correlation; none for categoricals", width="small"
             ),
-            EFFECT_COLUMN: st.column_config.Column(EFFECT_COLUMN, width="large"),
+            EFFECT_COLUMN: st.column_config.Column(
+                EFFECT_COLUMN, width=fitted_width(table.get(EFFECT_COLUMN, []), least=110, most=300)
+            ),
             SEED_NOISE_COLUMN: st.column_config.Column(
                 SEED_NOISE_COLUMN, help="≈ noise: the parameter moves the metric less than seeds do"
             ),

@@ -7,6 +7,7 @@ parameter and metric columns keep their own names.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -43,3 +44,13 @@ def whole_rows_height(n_rows: int, max_rows: int = MAX_ROWS) -> int:
     """A height that shows whole rows only (Streamlit's own default cuts the eleventh in half):
     every row up to `max_rows`, then the table scrolls."""
     return ROW_PX * (min(max(n_rows, 1), max_rows) + 1) + 2  # and a 1 px border above and below
+
+
+CHAR_PX, CELL_PADDING_PX = 7.5, 28  # Streamlit's 14 px table font, and a cell's padding and border
+
+
+def fitted_width(texts: Iterable[object], *, least: int = 75, most: int = 320) -> int:
+    """A column width (px) that shows the longest of `texts` whole, within `least` and `most`: so
+    the columns a reader needs first fit beside each other rather than scroll out of sight."""
+    longest = max((len(str(text)) for text in texts), default=0)
+    return int(min(max(longest * CHAR_PX + CELL_PADDING_PX, least), most))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,15 +41,14 @@ def display_table(report: ImportanceReport, hidden: Sequence[str] = ()) -> pd.Da
             strict=True,
         )
     ]
-    columns = {
-        "parameter": shown["parameter"],
-        "importance": shown["importance"],
+    columns: dict[str, Any] = {"parameter": shown["parameter"], "importance": shown["importance"]}
+    if "effect_text" in shown:  # next to the importance: what a reader acts on, before the numbers
+        columns[EFFECT_COLUMN] = shown["effect_text"].fillna("")
+    columns |= {
         "spread (10–90%)": spread,
         "correlation": shown["correlation"],
         "spearman": shown.get("spearman", np.nan),
     }
-    if "effect_text" in shown:
-        columns[EFFECT_COLUMN] = shown["effect_text"].fillna("")
     if "within_noise" in shown:
         columns[NOISE_FLOOR_COLUMN] = shown["within_noise"].map(_floor_mark)
     return pd.DataFrame(columns).reset_index(drop=True)
