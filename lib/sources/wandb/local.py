@@ -173,9 +173,8 @@ class _LogFolderRead(NamedTuple):
 def _read_log_folder(reading: Reading, real_parents: dict[str, str], folder: RunFolder) -> _LogFolderRead:
     """The checks, and the run log read and parsed; the whole read when the log alone makes it."""
     modes = {} if folder.linked is None else {os.fspath(folder.path): _LISTED_MODE[folder.linked]}
-    refusal = reading.folder_refusal(folder.path, _log_file(folder), real_parents, modes)
-    if refusal is None and folder.log_path is None:
-        refusal = reading.folder_refusal(folder.path, _fallback_files(folder), real_parents, modes)
+    first_read = _log_file(folder) or _fallback_files(folder)
+    refusal = reading.folder_refusal(folder.path, first_read, real_parents, modes)
     if refusal is not None or folder.log_path is None:
         return _LogFolderRead(refusal)
     key, log, nbytes = run_log.read_and_parse(folder.log_path, modes.get(os.fspath(folder.log_path)))

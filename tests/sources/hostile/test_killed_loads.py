@@ -27,7 +27,12 @@ SLOWED_OPEN = (
     "import time, zipfile; _open = zipfile.ZipFile.open; "
     "zipfile.ZipFile.open = lambda self, *a, **k: (time.sleep(0.0005), _open(self, *a, **k))[1]"
 )
-LOAD = f"import sys; {SLOWED_OPEN}; from lib.sources import load_source; load_source(sys.argv[1])"
+# Ctrl-C as in a terminal: a test run started in the background (`cmd &` without job control)
+# hands its children SIGINT ignored, and Python then never turns it into KeyboardInterrupt
+CTRL_C_HEARD = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)"
+LOAD = (
+    f"import sys; {CTRL_C_HEARD}; {SLOWED_OPEN}; from lib.sources import load_source as ls; ls(sys.argv[1])"
+)
 FILES = 8_000
 
 
