@@ -47,10 +47,13 @@ st.markdown(
     "studies, and opens on a real demo sweep so you can try it with no account and no network."
 )
 st.caption(f"Current sweep: {md(sweep.source)}")
-for column, (page, label, icon, blurb) in zip(st.columns(len(PAGE_CARDS)), PAGE_CARDS, strict=True):
-    with column.container(border=True):
-        st.page_link(page, label=label, icon=icon)
-        st.caption(blurb)
+CARDS_PER_ROW = 2  # four in a row cut the questions short ("Which parameters m...") below ~1500 px
+for start in range(0, len(PAGE_CARDS), CARDS_PER_ROW):
+    row = PAGE_CARDS[start : start + CARDS_PER_ROW]
+    for column, (page, label, icon, blurb) in zip(st.columns(CARDS_PER_ROW), row, strict=False):
+        with column.container(border=True):
+            st.page_link(page, label=label, icon=icon)
+            st.caption(blurb)
 
 if not sweep.metrics:
     st.info("This sweep has no metric columns. Assign one on the Load page.")

@@ -53,3 +53,14 @@ def test_an_importance_tab_is_drawn_when_it_is_clicked(app_url: str, page: Page)
     expect(main.get_by_text("Best q% of runs")).to_be_visible()
     expect(main.locator('[data-testid="stPlotlyChart"]')).to_have_count(0)
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_the_home_questions_are_whole_at_1280_px(app_url: str, page: Page) -> None:
+    """Four cards in a row cut each question short ("Which parameters m…") at this width."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(app_url)
+    wait_for_idle(page)
+    links = page.locator('[data-testid="stMain"] [data-testid="stPageLink"] p')
+    expect(links).to_have_count(4)
+    cut = links.evaluate_all("ps => ps.filter(p => p.scrollWidth > p.clientWidth).map(p => p.textContent)")
+    assert cut == []
