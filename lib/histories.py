@@ -111,6 +111,13 @@ class SummaryForms:
     best: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
-HistorySource = LocalRuns | WandbRuns | InMemory | SummaryForms
+@dataclass(frozen=True)
+class NoHistory:
+    """A source that could have had histories but kept none, and why (to tell the user)."""
+
+    why: str
+
+
+HistorySource = LocalRuns | WandbRuns | InMemory | SummaryForms | NoHistory
 
 ALL_CHOICES = (ValueChoice.LAST, ValueChoice.BEST, ValueChoice.AT_STEP, ValueChoice.MEAN_LAST)

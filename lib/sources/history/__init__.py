@@ -10,6 +10,7 @@ One reader per kind of source, each in its own module:
 - `WandbRuns`: W&B's sampled history, asked for within the paged runs query (wandb_api)
 - `InMemory`: histories read with the runs (Optuna's intermediate values)
 - `SummaryForms`: a runs table's best-value columns (`val_loss.min`, `best_val_loss`): no steps
+- `NoHistory`: a source that kept none (a wandb/ folder committed with files/ only), and why
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from lib.histories import (
     InMemory,
     LocalRuns,
     MetricHistory,
+    NoHistory,
     RunLogFiles,
     SummaryForms,
     WandbRuns,
@@ -33,6 +35,7 @@ __all__ = [
     "InMemory",
     "LocalRuns",
     "MetricHistory",
+    "NoHistory",
     "RunLogFiles",
     "SummaryForms",
     "WandbRuns",

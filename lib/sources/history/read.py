@@ -23,6 +23,7 @@ from lib.histories import (
     InMemory,
     LocalRuns,
     MetricHistory,
+    NoHistory,
     SummaryForms,
     ValueChoice,
     WandbRuns,
@@ -38,11 +39,12 @@ BEST_ONLY = (ValueChoice.LAST, ValueChoice.BEST)
 
 
 def history_source(sweep: Sweep) -> HistorySource | None:
-    """Where `sweep`'s histories are: the source's own, else a table's best-value columns."""
-    if sweep.history is not None:
+    """Where `sweep`'s histories are: the source's own, else a table's best-value columns (else
+    the source's word on why it has none, if it gave one)."""
+    if sweep.history is not None and not isinstance(sweep.history, NoHistory):
         return sweep.history
     forms = summary_forms(sweep.runs.columns, sweep.metrics)
-    return forms if forms.best else None
+    return forms if forms.best else sweep.history
 
 
 def history_choices(sweep: Sweep, metric: str) -> tuple[ValueChoice, ...]:
@@ -70,6 +72,8 @@ def why_summary_only(sweep: Sweep, metric: str) -> str | None:
         )
     if isinstance(source, InMemory):
         return f"{metric} has no reported history (only the study's objective does)."
+    if isinstance(sweep.history, NoHistory):  # whether or not a table's best-value columns are there
+        return f"This source has no history of {metric}, only each run's summary value: {sweep.history.why}."
     return (
         f"This source has no history of {metric}, only each run's summary value: load the W&B "
         "project, the local wandb/ folder or the Optuna study to choose best, a step or a mean."

@@ -24,7 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from lib.histories import LocalRuns, RunLogFiles
+from lib.histories import LocalRuns, NoHistory, RunLogFiles
 from lib.sources.errors import SourceError
 from lib.sources.reading import UNGUARDED, Reading
 from lib.sources.safe_load import dropped_note, too_many_keys, without_oversized
@@ -100,11 +100,11 @@ def _load(path: Path, reading: Reading) -> Sweep:
     return sweep.replace(notes=[*notes, *sweep.notes], history=history)
 
 
-def history_files(reads: Iterable[FolderRead], reading: Reading = UNGUARDED) -> LocalRuns | None:
+def history_files(reads: Iterable[FolderRead], reading: Reading = UNGUARDED) -> LocalRuns | NoHistory:
     """Per run id (resumed folders merged, in `merge_runs`' order), the files its history is in:
     the `.wandb` files the runs were read from, and `files/wandb-history.jsonl` where a folder was
     read without one (a jsonl repeats the rows of the `.wandb` beside it; offline runs write none).
-    None when no run has either (a folder committed with `files/` only: summaries alone)."""
+    `NoHistory` when no run has either (a folder committed with `files/` only: summaries alone)."""
     folders: dict[str, list[FolderRead]] = {}
     for read in sorted(reads, key=_folder_order):
         if read.record is not None:
@@ -118,7 +118,14 @@ def history_files(reads: Iterable[FolderRead], reading: Reading = UNGUARDED) -> 
             if not r.has_log and _is_allowed_file(p := f"{_absolute(r.folder.path)}/{HISTORY_JSONL}", reading)
         )
         runs.append(RunLogFiles(run_id, logs, jsonl))
-    return LocalRuns(tuple(runs)) if any(r.logs or r.jsonl for r in runs) else None
+    return LocalRuns(tuple(runs)) if any(r.logs or r.jsonl for r in runs) else NoHistory(SUMMARIES_ONLY)
+
+
+SUMMARIES_ONLY = (
+    "its run folders hold their config and summary but no run-<id>.wandb or "
+    "files/wandb-history.jsonl (often left out when a wandb/ folder is committed), so the logged "
+    "steps are not there to choose best, a step or a mean"
+)
 
 
 def _absolute(path: Path) -> str:

@@ -22,10 +22,21 @@ import pytest
 
 from lib.analysis.metric_value import chosen_values
 from lib.columns import Direction
-from lib.histories import RUN_ID, STEP, VALUE, LocalRuns, MetricHistory, MetricValue, RunLogFiles, ValueChoice
+from lib.histories import (
+    RUN_ID,
+    STEP,
+    VALUE,
+    LocalRuns,
+    MetricHistory,
+    MetricValue,
+    NoHistory,
+    RunLogFiles,
+    ValueChoice,
+)
 from lib.sources import load_source
 from lib.sources.history import wandb_local, wandb_local_files
 from lib.sources.history.errors import HistoryUnavailable
+from lib.sources.history.read import history_choices, why_summary_only
 from lib.sources.history.wandb_local import read_local_history
 from lib.sources.wandb.local import HISTORY_JSONL
 from lib.sweep import CRASHED, RUN_STATE
@@ -235,7 +246,12 @@ def test_a_real_folder_committed_with_files_only_has_no_history_to_offer() -> No
     for folder in ("Yogesh0arya__da6401_assignment1", "nicetea17__CIFAR10-Classifier-AlexNet-and-Resnet18"):
         assert not list((real / folder).rglob("*.wandb")) and not list((real / folder).rglob("*.jsonl"))
         sweep = load_source(str(real / folder / "wandb"))
-        assert len(sweep.runs) > 0 and sweep.history is None
+        assert len(sweep.runs) > 0 and isinstance(sweep.history, NoHistory)
+        metric = sweep.default_metric
+        assert metric is not None and history_choices(sweep, metric) == (ValueChoice.LAST,)
+        why = why_summary_only(sweep, metric) or ""
+        assert "no run-<id>.wandb or files/wandb-history.jsonl" in why  # not "load the wandb/ folder"
+        assert "load the" not in why
 
 
 def online_folder(root: Path, rows: list[dict[str, Any]], lines: list[str] | None = None) -> Path:
