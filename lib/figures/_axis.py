@@ -16,9 +16,14 @@ MAX_LABEL_CHARS = 18
 LABEL_CHARS_BY_AXES = ((8, MAX_LABEL_CHARS), (60, 14))
 
 
+def by_axis_count(steps: Sequence[tuple[int, int]], n_axes: int) -> int:
+    """The value of the first `(most axes, value)` step that `n_axes` fits in; past all, the last."""
+    return next((value for most, value in steps if n_axes <= most), steps[-1][1])
+
+
 def label_chars(n_axes: int) -> int:
     """How long an axis label may be when `n_axes` axes share the chart's width."""
-    return next((chars for most, chars in LABEL_CHARS_BY_AXES if n_axes <= most), LABEL_CHARS_BY_AXES[-1][1])
+    return by_axis_count(LABEL_CHARS_BY_AXES, n_axes)
 
 
 def _ellipsize_middle(text: str, limit: int) -> str:

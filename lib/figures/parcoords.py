@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from lib.figures._axis import by_axis_count
 from lib.figures._common import PLAIN_LINE_COLOUR, UNSELECTED_COLOUR, base_layout
 from lib.figures.parcoords_data import DimensionInfo, Interval, LineColour, ParcoordsInfo
 from lib.values import MISSING_LEVEL
@@ -69,7 +70,7 @@ def _line(colour: LineColour | None) -> dict[str, Any]:
 
 
 def label_angle(n_axes: int) -> int:
-    return next((angle for most, angle in LABEL_ANGLES if n_axes <= most), LABEL_ANGLES[-1][1])
+    return by_axis_count(LABEL_ANGLES, n_axes)
 
 
 def _top_margin(info: ParcoordsInfo) -> int:

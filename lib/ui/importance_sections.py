@@ -40,6 +40,7 @@ from lib.views.importance import (
     settings_text,
     trust_summary,
     unsupported_reason,
+    with_seed_noise,
 )
 
 GREYED_TEXT = "#9ca3af"
@@ -126,10 +127,7 @@ def forest_tab(analysis: Analysis) -> None:
             placeholder="Hide parameters from the table",
             persist_state="page",
         )
-        table = display_table(report, hidden)
-        if noise_flags is not None:
-            flags = noise_flags.set_index("parameter")["within seed noise"]
-            table[SEED_NOISE_COLUMN] = table["parameter"].map(lambda p: _noise_mark(flags.get(p)))
+        table = with_seed_noise(display_table(report, hidden), noise_flags)
         unsupported = unsupported_reason(report)
         _importance_table(table, analysis.sweep.direction(report.metric), greyed=unsupported is not None)
         if unsupported:
@@ -137,13 +135,6 @@ def forest_tab(analysis: Analysis) -> None:
     with st.expander("What correlation and importance each tell you"):
         st.markdown(INTERPRETATION)
     _levels(analysis.sweep, list(report.table["parameter"]), report.metric)  # most important first
-
-
-def _noise_mark(flag: bool | float | None) -> str:
-    """Only effects within the seed noise are marked: the forest importance speaks for the rest."""
-    if flag is None or pd.isna(flag):
-        return ""
-    return "≈ noise" if bool(flag) else ""
 
 
 def _trust_panel(report: ImportanceReport, method: Method, settings: ForestSettings, unit: str) -> None:

@@ -1,4 +1,4 @@
-"""How tables of runs read: Sweepscope's own run columns under plain headers.
+"""How tables read: Sweepscope's own run columns under plain headers, whole rows, fitted widths.
 
 Sources name the run's own fields `run.name`, `run.state`, ... so they never collide with a config key
 (`lib.sweep`); a table shows them as "run", "state" and so on, and the index as "run id". A user's
@@ -26,6 +26,7 @@ RUN_HEADERS = {
 }
 INDEX_COLUMN = "_index"  # st.column_config's key for the index
 ROW_PX, MAX_ROWS = 35, 10  # Streamlit's row (and header) height; rows shown before the table scrolls
+CHAR_PX, CELL_PADDING_PX = 7.5, 28  # Streamlit's 14 px table font, and a cell's padding and border
 
 
 def runs_column_config(frame: pd.DataFrame) -> dict[str, Any]:
@@ -44,9 +45,6 @@ def whole_rows_height(n_rows: int, max_rows: int = MAX_ROWS) -> int:
     """A height that shows whole rows only (Streamlit's own default cuts the eleventh in half):
     every row up to `max_rows`, then the table scrolls."""
     return ROW_PX * (min(max(n_rows, 1), max_rows) + 1) + 2  # and a 1 px border above and below
-
-
-CHAR_PX, CELL_PADDING_PX = 7.5, 28  # Streamlit's 14 px table font, and a cell's padding and border
 
 
 def fitted_width(texts: Iterable[object], *, least: int = 75, most: int = 320) -> int:

@@ -29,11 +29,11 @@ from lib.views.context import Context
 from lib.views.home import best_run_summary, state_table
 from lib.views.html_parts import CHART_CONFIG, CSP, DRAW_SCRIPT, STYLE, figure_json, plotly_js, table_html
 from lib.views.importance import (
-    SEED_NOISE_COLUMN,
     display_table,
     settings_text,
     trust_summary,
     unsupported_reason,
+    with_seed_noise,
 )
 from lib.views.parallel_chart import ParcoordsView
 
@@ -258,14 +258,7 @@ def parallel_section(view: ParcoordsView | Unavailable) -> Section:
 
 def importance_table(report: ImportanceReport, seed_noise: pd.DataFrame | None) -> pd.DataFrame:
     """The importance page's table: `display_table` with its seed-noise mark when seeds repeat."""
-    table = display_table(report)
-    if seed_noise is not None and "within seed noise" in seed_noise:
-        flags = seed_noise.set_index("parameter")["within seed noise"]
-        table[SEED_NOISE_COLUMN] = [
-            "≈ noise" if (f := flags.get(p)) is not None and not pd.isna(f) and bool(f) else ""
-            for p in table["parameter"]
-        ]
-    return table
+    return with_seed_noise(display_table(report), seed_noise)
 
 
 def importance_section(report: ImportanceReport | Unavailable, seed_noise: pd.DataFrame | None) -> Section:

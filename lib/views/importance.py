@@ -54,6 +54,20 @@ def display_table(report: ImportanceReport, hidden: Sequence[str] = ()) -> pd.Da
     return pd.DataFrame(columns).reset_index(drop=True)
 
 
+def with_seed_noise(table: pd.DataFrame, noise_flags: pd.DataFrame | None) -> pd.DataFrame:
+    """`table` (from `display_table`) with its seed-noise column where the sweep repeats seeds:
+    "≈ noise" marks only effects within the seed noise, the forest importance speaks for the rest."""
+    if noise_flags is None or WITHIN_SEED_NOISE not in noise_flags:
+        return table
+    flags = noise_flags.set_index("parameter")[WITHIN_SEED_NOISE]
+    marked = table.copy()
+    marked[SEED_NOISE_COLUMN] = [
+        "≈ noise" if (flag := flags.get(p)) is not None and not pd.isna(flag) and bool(flag) else ""
+        for p in table["parameter"]
+    ]
+    return marked
+
+
 EFFECT_COLUMN = "which way"
 NOISE_FLOOR_COLUMN = "vs noise floor"
 SEED_NOISE_COLUMN = "vs seed noise"  # added where the sweep repeats seeds

@@ -81,7 +81,7 @@ def parse_run_log(data: bytes) -> RunLog:
         try:
             record = from_string(payload)
         except Exception:  # protobuf's DecodeError: the payload passed its CRC yet does not parse
-            problem = _undecodable(_record_number(data, payloads, index))
+            problem = _undecodable(data, payloads, index)
             break
         kind = record.WhichOneof("record_type")
         if kind == "summary":
@@ -90,7 +90,7 @@ def parse_run_log(data: bytes) -> RunLog:
             replay.apply(kind, record)
     damaged_at = summaries.flush()
     if damaged_at is not None and (problem is None or "cannot be decoded" not in problem):
-        problem = _undecodable(_record_number(data, payloads, damaged_at))
+        problem = _undecodable(data, payloads, damaged_at)
     return replay.result(record_count=record_count, problem=problem)
 
 
@@ -105,8 +105,8 @@ def _unreplayed(record: type[Any]) -> tuple[frozenset[int], frozenset[int]]:
     return _UNREPLAYED[record]
 
 
-def _undecodable(number: int) -> str:
-    return f"record {number} cannot be decoded: the file is damaged from there on"
+def _undecodable(data: bytes, read: list[bytes], index: int) -> str:
+    return f"record {_record_number(data, read, index)} cannot be decoded: the file is damaged from there on"
 
 
 def _record_number(data: bytes, read: list[bytes], index: int) -> int:
